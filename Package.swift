@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+import Foundation
+import PackageDescription
+
+// libtorch is found in Debian's location (`apt-get install libtorch-dev`) unless the
+// LIBTORCH environment variable names another install (a directory holding include/ and lib/).
+let libtorchRoot = ProcessInfo.processInfo.environment["LIBTORCH"]
+let torchIncludes: [String] = libtorchRoot.map { ["\($0)/include", "\($0)/include/torch/csrc/api/include"] }
+  ?? ["/usr/include/torch/csrc/api/include"]
+let torchLinkFlags: [String] = libtorchRoot.map { ["-L\($0)/lib", "-Xlinker", "-rpath", "-Xlinker", "\($0)/lib"] } ?? []
+
+let package = Package(
+  name: "FairPrune",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "Torch", targets: ["Torch"]),
+    .library(name: "NN", targets: ["NN"]),
+    .executable(name: "fairprune", targets: ["fairprune"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    .target(
+      name: "CTorch",
+      cxxSettings: [
+        .unsafeFlags(torchIncludes.flatMap { ["-I", $0] } + ["-O2", "-Wno-deprecated-declarations"]),
+      ],
+      linkerSettings: [
+        .unsafeFlags(torchLinkFlags),
+        .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+      ]
+    ),
+    .target(name: "Torch", dependencies: ["CTorch"]),
+    .target(name: "NN", dependencies: ["Torch"]),
+    .executableTarget(
+      name: "fairprune",
+      dependencies: ["NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    .executableTarget(name: "fairprune-bench", dependencies: ["NN"], path: "Benchmarks/fairprune-bench"),
+    .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+    .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
+  ],
+  swiftLanguageModes: [.v5],
+  cxxLanguageStandard: .cxx17
+)

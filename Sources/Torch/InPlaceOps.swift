@@ -1,0 +1,35 @@
+import CTorch
+
+/// In-place updates (optimizers, running statistics, masks). Each writes through every alias
+/// of the tensor and is not recorded by autograd when run under `Torch.withNoGrad`.
+extension Tensor {
+  public func add_(_ other: Tensor, alpha: Double = 1) throws {
+    try check(alpha == 1 ? ct_binary_(BinaryOp.add.rawValue, handle, other.handle) : ct_add_scaled_(handle, other.handle, alpha))
+  }
+  public func sub_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.sub.rawValue, handle, other.handle)) }
+  public func mul_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.mul.rawValue, handle, other.handle)) }
+  public func div_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.div.rawValue, handle, other.handle)) }
+  public func maximum_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.maximum.rawValue, handle, other.handle)) }
+  public func add_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.add.rawValue, handle, s)) }
+  public func sub_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.sub.rawValue, handle, s)) }
+  public func mul_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.mul.rawValue, handle, s)) }
+  public func div_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.div.rawValue, handle, s)) }
+  public func clampMin_(_ lo: Double) throws { try check(ct_clamp_min_(handle, lo)) }
+  public func clampMax_(_ hi: Double) throws { try check(ct_binary_scalar_(BinaryOp.minimum.rawValue, handle, hi)) }
+  /// self += value · a · b
+  public func addcmul_(_ a: Tensor, _ b: Tensor, value: Double = 1) throws {
+    try check(ct_addcmul_(handle, a.handle, b.handle, value))
+  }
+  /// self += value · a / b
+  public func addcdiv_(_ a: Tensor, _ b: Tensor, value: Double = 1) throws {
+    try check(ct_addcdiv_(handle, a.handle, b.handle, value))
+  }
+  /// Copies `source` (broadcast, converted) into self.
+  public func copy_(_ source: Tensor) throws { try check(ct_copy_(handle, source.handle)) }
+  public func fill_(_ value: Double) throws { try check(ct_fill_(handle, value)) }
+  public func zero_() throws { try check(ct_zero_(handle)) }
+  /// Fills with normal samples from the seeded default generator.
+  public func normal_(mean: Double = 0, std: Double = 1) throws { try check(ct_normal_(handle, mean, std)) }
+  /// Fills with uniform samples in [low, high).
+  public func uniform_(_ low: Double, _ high: Double) throws { try check(ct_uniform_(handle, low, high)) }
+}
