@@ -1,0 +1,35 @@
+import Torch
+
+/// torch.nn.BatchNorm2d with affine weights and running statistics (momentum 0.1, eps 1e-5).
+public final class BatchNorm2d: Module {
+  public let weight: Tensor
+  public let bias: Tensor
+  public let runningMean: Tensor
+  public let runningVar: Tensor
+  /// Counts training batches, as PyTorch does (saved in the state dict).
+  public let numBatchesTracked: Tensor
+  public let momentum: Double
+  public let eps: Double
+  public var isTraining = true
+
+  public init(_ numFeatures: Int, momentum: Double = 0.1, eps: Double = 1e-5) throws {
+    weight = try Tensor.ones([numFeatures]).requiringGrad()
+    bias = try Tensor.zeros([numFeatures]).requiringGrad()
+    runningMean = try Tensor.zeros([numFeatures])
+    runningVar = try Tensor.ones([numFeatures])
+    numBatchesTracked = try Tensor.zeros([], dtype: .int64)
+    self.momentum = momentum
+    self.eps = eps
+  }
+
+  public var ownParameters: [(name: String, tensor: Tensor)] { [("weight", weight), ("bias", bias)] }
+  public var ownBuffers: [(name: String, tensor: Tensor)] {
+    [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", numBatchesTracked)]
+  }
+
+  public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    if isTraining { try Torch.withNoGrad { try numBatchesTracked.add_(1) } }
+    return try Tensor.batchNorm(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+                                training: isTraining, momentum: momentum, eps: eps)
+  }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// The learning rate of each epoch (0-based), a pure function of the epoch so that a resumed
+/// run gets the same rates without saved scheduler state.
+public protocol LearningRateSchedule: Sendable {
+  func learningRate(epoch: Int) -> Double
+}
+
+/// Constant rate.
+public struct ConstantSchedule: LearningRateSchedule {
+  public let rate: Double
+  public init(_ rate: Double) { self.rate = rate }
+  public func learningRate(epoch: Int) -> Double { rate }
+}
+
+/// Multiply by `gamma` at each milestone; milestones are fractions of the total epochs,
+/// converted as `Int(fraction * totalEpochs)` (60/80/90% of 60 epochs -> 36, 48, 54).
+public struct MultiStepSchedule: LearningRateSchedule {
+  public let baseRate: Double
+  public let milestones: [Int]
+  public let gamma: Double
+
+  public init(baseRate: Double, milestoneFractions: [Double], totalEpochs: Int, gamma: Double = 0.1) {
+    self.baseRate = baseRate
+    milestones = milestoneFractions.map { Int($0 * Double(totalEpochs)) }.sorted()
+    self.gamma = gamma
+  }
+
+  public func learningRate(epoch: Int) -> Double {
+    baseRate * Foundation.pow(gamma, Double(milestones.filter { $0 <= epoch }.count))
+  }
+}
+
+/// Cosine annealing from `baseRate` to `minRate` over `totalEpochs` (torch CosineAnnealingLR, T_max = total).
+public struct CosineSchedule: LearningRateSchedule {
+  public let baseRate: Double, minRate: Double
+  public let totalEpochs: Int
+
+  public init(baseRate: Double, totalEpochs: Int, minRate: Double = 0) {
+    self.baseRate = baseRate
+    self.totalEpochs = max(1, totalEpochs)
+    self.minRate = minRate
+  }
+
+  public func learningRate(epoch: Int) -> Double {
+    minRate + (baseRate - minRate) * (1 + Foundation.cos(Double.pi * Double(epoch) / Double(totalEpochs))) / 2
+  }
+}
