@@ -40,3 +40,11 @@ inline c10::optional<at::Tensor> ct_opt(ct_tensor t) {
     ct_set_error("unknown C++ exception");                             \
     return 1;                                                          \
   }
+
+// Swift passes every scalar as a double; an integral value applied to an integer tensor becomes an
+// integer Scalar so that int64 tensors stay int64 (libtorch refuses in-place int += 1.0).
+inline at::Scalar ct_scalar(const at::Tensor &t, double v) {
+  if (!at::isFloatingType(t.scalar_type()) && !at::isComplexType(t.scalar_type()) && v == (double)(int64_t)v)
+    return at::Scalar((int64_t)v);
+  return at::Scalar(v);
+}
