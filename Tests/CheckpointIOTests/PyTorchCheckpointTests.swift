@@ -139,6 +139,8 @@ final class PyTorchCheckpointTests: XCTestCase {
     assertThrows("torch.ComplexFloatStorage is not allowed") {
       try PyTorchCheckpoint.loadStateDict(data: checkpoint(q, storages: ["0": fourFloats]))
     }
+    let b = stateDict("m") { $0.tensor(storage: "BoolStorage", key: "0", numel: 2, offset: 0, size: [2], stride: [1]) }
+    assertThrows("holds byte 7, not 0 or 1") { try PyTorchCheckpoint.loadStateDict(data: checkpoint(b, storages: ["0": [1, 7]])) }
     let r = stateDict("w") { $0.tensor(storage: "FloatStorage", key: "../0", numel: 4, offset: 0, size: [4], stride: [1]) }
     assertThrows("storage key") { try PyTorchCheckpoint.loadStateDict(data: checkpoint(r, storages: ["0": fourFloats])) }
   }

@@ -105,6 +105,11 @@ final class SafeTensorsMalformedTests: XCTestCase {
     assertThrows(source, "\"__metadata__\" appears twice") { try read(file(meta)) }
   }
 
+  func testBoolBytesMustBeZeroOrOne() {
+    let json = #"{"m":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}}"#
+    assertThrows(source, "BOOL tensor \"m\" holds byte 2") { try read(file(json, data: [1, 0, 2])) }
+  }
+
   func testBadMetadataAndEntries() {
     assertThrows(source, "\"__metadata__\" value for \"epoch\" must be a string", "3") {
       try read(file(#"{"__metadata__":{"epoch":3}}"#))

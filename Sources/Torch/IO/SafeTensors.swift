@@ -55,7 +55,11 @@ public enum SafeTensors {
       // The range was checked against the data buffer when the header was parsed.
       let range = (base + entry.dataRange.lowerBound)..<(base + entry.dataRange.upperBound)
       let tensor = try data[range].withUnsafeBytes { raw in
-        try Tensor(bytes: raw, dtype: entry.dtype, shape: entry.shape)
+        // libtorch assumes bools are 0 or 1; any other byte would make comparisons lie.
+        if entry.dtype == .bool, let bad = raw.first(where: { $0 > 1 }) {
+          throw TorchError("safetensors file \(source): BOOL tensor \"\(entry.name)\" holds byte \(bad), not 0 or 1")
+        }
+        return try Tensor(bytes: raw, dtype: entry.dtype, shape: entry.shape)
       }
       tensors.append((entry.name, tensor))
     }

@@ -136,6 +136,10 @@ enum TorchStorage {
         throw fail("storage \(entryName) holds \(entry.size) bytes, expected \(numel) x \(dtype.byteSize)")
       }
       let bytes = try archive.contents(of: entry)
+      // libtorch assumes bools are 0 or 1; any other byte would make comparisons lie.
+      if dtype == .bool, let bad = bytes.first(where: { $0 > 1 }) {
+        throw fail("BoolStorage \(entryName) holds byte \(bad), not 0 or 1")
+      }
       bytesCache[key] = (dtype, numel, bytes)
       return bytes
     }
