@@ -1,0 +1,42 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file so that it appears complete or not at all: the bytes go to a temporary file
+/// in the destination's directory (same file system, so the rename is atomic), are flushed
+/// to disk, and the temporary file is then renamed over the destination.
+enum AtomicFileWriter {
+  /// Calls `body` with a sink that appends bytes to the temporary file, then renames it to `url`.
+  /// On any error the temporary file is removed and `url` is left untouched.
+  static func write(to url: URL, _ body: (_ sink: ([UInt8]) throws -> Void) throws -> Void) throws {
+    let directory = url.deletingLastPathComponent()
+    let temp = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
+    guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
+      throw TorchError("cannot create temporary file \(temp.path) to write \(url.path)")
+    }
+    var renamed = false
+    defer { if !renamed { try? FileManager.default.removeItem(at: temp) } }
+    do {
+      let handle = try FileHandle(forWritingTo: temp)
+      do {
+        try body { bytes in try handle.write(contentsOf: bytes) }
+        try handle.synchronize()
+        try handle.close()
+      } catch {
+        try? handle.close()
+        throw error
+      }
+    } catch let error as TorchError {
+      throw error
+    } catch {
+      throw TorchError("cannot write \(url.path): \(error.localizedDescription)")
+    }
+    guard rename(temp.path, url.path) == 0 else {
+      throw TorchError("cannot rename \(temp.path) to \(url.path): \(String(cString: strerror(errno)))")
+    }
+    renamed = true
+  }
+}
