@@ -39,6 +39,7 @@ public final class DualSGD: DualOptimizer {
       for (i, m) in multipliers.enumerated() {
         guard let grad = m.dualGradient else { continue }
         let idx = grad.indices
+        let lambda = try m.values(at: idx)  // first, so a bad index is reported against the multiplier
         var direction = grad.values
         if momentum != 0 {
           try slots.ensure(i, like: m)
@@ -51,7 +52,6 @@ public final class DualSGD: DualOptimizer {
           try seen.setEntries(try Tensor.ones([], dtype: .bool, device: seen.device), at: idx)
           direction = nesterov ? try grad.values + momentum * updated : updated
         }
-        let lambda = try m.values(at: idx)
         try lambda.add_(direction, alpha: learningRate)
         try m.assign(lambda, at: idx)
       }

@@ -100,4 +100,18 @@ final class UpdateOrderTests: XCTestCase {
     let buffer = try sgd.state().first { $0.name == "state.0.momentum_buffer" }?.tensor
     XCTAssertEqual(try buffer.map(scalar) ?? .nan, 3.6, accuracy: 1e-6)
   }
+
+  /// Steps allocate no tensors that outlive them (the shim's live-handle count is stable).
+  func testNoTensorLeaks() throws {
+    for order in allOrders {
+      let problem = try OneDimensionalProblem(x0: 3)
+      let dual = try NuPI(multipliers: [problem.constraint.multiplier!], learningRate: 0.5, kp: 1)
+      let sgd = try SGD(parameters: [problem.x], learningRate: 0.1, momentum: 0.9)
+      let optimizer = try ConstrainedOptimizer(constraints: problem.constraints, primal: [sgd], dual: [dual], order: order)
+      for _ in 0..<3 { try optimizer.roll(problem, batch: ()) }
+      let live = Torch.liveTensorCount
+      for _ in 0..<10 { try optimizer.roll(problem, batch: ()) }
+      XCTAssertEqual(Torch.liveTensorCount, live, "\(order)")
+    }
+  }
 }
