@@ -1,14 +1,14 @@
-// Times one dual step of the Constrained module: 10,000 inequality constraints with an indexed
+// Times one dual step of the Constrained module: `total` inequality constraints with an indexed
 // multiplier, a few hundred observed per step (unique random indices, random strict violations).
-// Usage: constrained-bench [observed] [steps]
+// Usage: constrained-bench [observed = 300] [steps = 2000] [total = 10000]
 import Constrained
 import Foundation
 import Torch
 
-let total = 10_000
-let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
-let observed = arguments.first ?? 300
-let steps = arguments.dropFirst().first ?? 2_000
+let arguments = Array(CommandLine.arguments.dropFirst().compactMap { Int($0) })
+let observed = arguments.count > 0 ? arguments[0] : 300
+let steps = arguments.count > 1 ? arguments[1] : 2_000
+let total = arguments.count > 2 ? arguments[2] : 10_000
 Torch.threadCount = 1
 Torch.manualSeed(0)
 

@@ -55,9 +55,13 @@ public struct RollOut {
 /// for batch in batches { try optimizer.roll(problem, batch: batch) }
 /// ```
 public final class ConstrainedOptimizer {
+  /// Every constraint group of the problem; states may observe any subset of them.
   public let constraints: [Constraint]
+  /// Minimize the primal Lagrangian; stepped together, in this order.
   public let primalOptimizers: [Optimizer]
+  /// Maximize the dual Lagrangian; every multiplier belongs to exactly one.
   public let dualOptimizers: [DualOptimizer]
+  /// Which player moves first, and where gradients are measured.
   public let order: UpdateOrder
   /// When set, called with the dual step's state at the end of every `roll`.
   public var penaltyUpdater: PenaltyUpdater?

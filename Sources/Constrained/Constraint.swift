@@ -9,7 +9,9 @@
 public final class Constraint {
   /// Unique within a problem; names the constraint in errors and checkpoint entries.
   public let name: String
+  /// `g <= 0` or `h = 0`.
   public let kind: ConstraintKind
+  /// How the group enters the primal and dual Lagrangians.
   public let formulation: Formulation
   /// Lagrange multipliers; nil exactly for the quadratic penalty.
   public let multiplier: Multiplier?

@@ -13,9 +13,13 @@ import Torch
 /// The proxy and the strict violation may cover different constraints: CEAG takes the proxy on the
 /// groups present in the batch and the strict violation on the groups whose replay buffer is full.
 public struct ConstraintState {
+  /// Differentiable proxy `g̃`, 0-D or 1-D, one entry per observed constraint.
   public var violation: Tensor
+  /// Value-only violation `g` for the dual update; nil means the detached proxy.
   public var strictViolation: Tensor?
+  /// int64 indices of the constraints `violation` measures (indexed access only).
   public var indices: Tensor?
+  /// int64 indices of the constraints `strictViolation` measures; nil means `indices`.
   public var strictIndices: Tensor?
   /// When false, the constraint is left out of the primal Lagrangian this step.
   public var contributesToPrimalUpdate: Bool

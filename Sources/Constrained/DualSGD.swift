@@ -10,9 +10,13 @@ import Torch
 /// entry is observed again (a "lazy" momentum, as sparse optimizers do).
 /// CEAG uses plain projected ascent: `DualSGD(multipliers:, learningRate:)`.
 public final class DualSGD: DualOptimizer {
+  /// The multipliers this optimizer moves (state entries are numbered in this order).
   public let multipliers: [Multiplier]
+  /// Dual step size `η`.
   public var learningRate: Double
+  /// Heavy-ball coefficient `μ` (0: plain projected ascent) and dampening of the new gradient.
   public let momentum: Double, dampening: Double
+  /// Whether the step looks ahead along the momentum (`g + μ b`).
   public let nesterov: Bool
   var slots: DualSlots
 

@@ -19,10 +19,13 @@ public final class NuPI: DualOptimizer {
   /// How `ξ_{−1}` is chosen on an entry's first update.
   public enum Initialization: Sendable { case sgd, zeros }
 
+  /// The multipliers this optimizer moves (state entries are numbered in this order).
   public let multipliers: [Multiplier]
+  /// Dual step size `η`.
   public var learningRate: Double
   /// Proportional gain `K_P`, integral gain `K_I`, EMA coefficient `ν`.
   public let kp: Double, ki: Double, nu: Double
+  /// Choice of `ξ_{−1}` on each entry's first update.
   public let initialization: Initialization
   var slots: DualSlots
 

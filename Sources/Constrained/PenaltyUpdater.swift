@@ -47,8 +47,11 @@ extension PenaltyUpdater {
 
 /// Multiplies the coefficients of violated entries by `growthFactor`.
 public struct MultiplicativePenaltyUpdater: PenaltyUpdater {
+  /// Factor applied to a violated entry's coefficient.
   public let growthFactor: Double
+  /// Entries whose violation measure is at most this are left alone.
   public let violationTolerance: Double
+  /// Whether satisfied inequality entries return to their initial coefficient.
   public let restartOnFeasible: Bool
 
   /// - Throws: `ConstrainedError` when `growthFactor < 1` or `violationTolerance < 0`.
@@ -67,8 +70,11 @@ public struct MultiplicativePenaltyUpdater: PenaltyUpdater {
 
 /// Adds `increment` to the coefficients of violated entries.
 public struct AdditivePenaltyUpdater: PenaltyUpdater {
+  /// Amount added to a violated entry's coefficient.
   public let increment: Double
+  /// Entries whose violation measure is at most this are left alone.
   public let violationTolerance: Double
+  /// Whether satisfied inequality entries return to their initial coefficient.
   public let restartOnFeasible: Bool
 
   /// - Throws: `ConstrainedError` when `increment < 0` or `violationTolerance < 0`.

@@ -7,6 +7,7 @@ public struct ProblemState {
   /// The constraint groups this batch observed, each with its measurements, in a fixed order.
   public var observed: [(constraint: Constraint, state: ConstraintState)]
 
+  /// A state with objective `loss` and the observed constraint groups.
   public init(loss: Tensor?, observed: [(constraint: Constraint, state: ConstraintState)] = []) {
     self.loss = loss
     self.observed = observed
