@@ -48,4 +48,29 @@ final class ProxyStrictTests: XCTestCase {
     XCTAssertEqual(try problem.xValue, 1.2, accuracy: 1e-4)
     XCTAssertEqual(try problem.lambda, 1.6, accuracy: 1e-4)
   }
+
+  /// `contributesToDualUpdate = false` freezes the multiplier; `contributesToPrimalUpdate = false`
+  /// leaves the objective alone in the primal Lagrangian. x₀ = 3, λ₀ = 0.5, η = 0.1, η_λ = 1.
+  func testContributionFlags() throws {
+    let problem = try OneDimensionalProblem(x0: 3, lambda0: 0.5)
+    let dual = try DualSGD(multipliers: [problem.constraint.multiplier!], learningRate: 1)
+    let (optimizer, _) = try makeOptimizer(problem, order: .alternatingDualPrimal, primalLR: 0.1, dual: dual)
+    func step(primal: Bool, dual: Bool) throws -> RollOut {
+      try optimizer.roll(computeState: {
+        var state = try problem.computeState(())
+        state.observed[0].state.contributesToPrimalUpdate = primal
+        state.observed[0].state.contributesToDualUpdate = dual
+        return state
+      })
+    }
+    // Dual frozen: λ stays 0.5; ∇ₓ = 2(3 − 2) + 0.5 = 2.5 → x = 2.75.
+    _ = try step(primal: true, dual: false)
+    XCTAssertEqual(try problem.lambda, 0.5, accuracy: 0)
+    XCTAssertEqual(try problem.xValue, 2.75, accuracy: 1e-6)
+    // Primal ignores the constraint: λ = 0.5 + 1.75 = 2.25, ∇ₓ = 2(0.75) = 1.5 → x = 2.6; L_θ = f = 0.5625.
+    let out = try step(primal: false, dual: true)
+    XCTAssertEqual(try problem.lambda, 2.25, accuracy: 1e-6)
+    XCTAssertEqual(try problem.xValue, 2.6, accuracy: 1e-6)
+    XCTAssertEqual(try scalar(out.primalLagrangian!), 0.5625, accuracy: 1e-6)
+  }
 }
