@@ -69,7 +69,7 @@ struct ResolvedObservation {
     }
     var strict = try oneD(state.strictViolation ?? state.violation, "strictViolation").detached()
     if let m = constraint.multiplier, strict.dtype != m.store.value.dtype { strict = try strict.to(m.store.value.dtype) }
-    let strictIndices = state.strictViolation == nil ? state.indices : (state.strictIndices ?? state.indices)
+    let strictIndices = state.strictIndices ?? state.indices  // strictIndices imply a strictViolation (checked above)
 
     try Self.check(entries: proxy.count, indices: state.indices, constraint, "violation", "indices")
     try Self.check(entries: strict.count, indices: strictIndices, constraint, "strictViolation",
