@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .library(name: "Torch", targets: ["Torch"]),
     .library(name: "NN", targets: ["NN"]),
+    .library(name: "Constrained", targets: ["Constrained"]),
     .executable(name: "fairprune", targets: ["fairprune"]),
   ],
   dependencies: [
@@ -33,14 +34,17 @@ let package = Package(
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "NN", dependencies: ["Torch"]),
+    .target(name: "Constrained", dependencies: ["Torch", "NN"]),
     .executableTarget(
       name: "fairprune",
       dependencies: ["NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .executableTarget(name: "fairprune-bench", dependencies: ["NN"], path: "Benchmarks/fairprune-bench"),
+    .executableTarget(name: "constrained-bench", dependencies: ["Constrained", "Torch"], path: "Benchmarks/constrained-bench"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CheckpointIOTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ConstrainedTests", dependencies: ["Constrained", "NN", "Torch"]),
   ],
   swiftLanguageModes: [.v5],
   cxxLanguageStandard: .cxx17
