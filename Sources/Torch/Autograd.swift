@@ -25,7 +25,8 @@ extension Tensor {
     return Tensor(owning: out)
   }
 
-  /// Replaces (or with nil, drops) the accumulated gradient.
+  /// Replaces (or with nil, drops) the accumulated gradient; throws when `g` differs from self in
+  /// size, dtype or device, as assigning `x.grad` does in PyTorch.
   public func setGrad(_ g: Tensor?) throws { try check(ct_set_grad(handle, g?.handle)) }
 
   /// Gradients of the sum of `outputs` with respect to `inputs` (nil for inputs not reached);

@@ -79,6 +79,16 @@ final class AutogradTests: TorchTestCase {
     assertTensor(try XCTUnwrap(x.grad), shape: [2], [1, 3])
   }
 
+  func testSetGradRejectsAMismatchedGradient() throws {
+    // As assigning x.grad in PyTorch: the gradient must have the leaf's size and type.
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    assertThrowsTorchError(try x.setGrad(Tensor([1, 2, 3] as [Double])), containing: "assigned grad has data of a different size")
+    assertThrowsTorchError(try x.setGrad(Tensor([1, 2] as [Float])), containing: "assigned grad has data of a different type")
+    XCTAssertNil(x.grad, "a rejected gradient is not stored")
+    try (x * 2).sum().backward()
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [2, 2])
+  }
+
   func testGradAliasesTheAccumulator() throws {
     // `grad` is the leaf's gradient tensor itself: zeroing it in place clears the accumulator,
     // which is how optimizers reset gradients.
