@@ -72,10 +72,12 @@ func assertTensor<T: TensorElement & Equatable>(
   }
 }
 
-/// |a - b| <= accuracy · max(1, |b|): absolute near zero, relative for large values; NaN matches NaN.
+/// |a - b| <= accuracy · max(1, |b|): absolute near zero, relative for large values; NaN matches NaN,
+/// an infinity matches only the same infinity.
 func close(_ a: Double, _ b: Double, _ accuracy: Double) -> Bool {
   if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
   if a == b { return true }
+  if a.isInfinite || b.isInfinite { return false }
   return Swift.abs(a - b) <= accuracy * Swift.max(1, Swift.abs(b))
 }
 
