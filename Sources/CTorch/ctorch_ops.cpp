@@ -76,6 +76,7 @@ static at::Tensor ct_binary_impl(int32_t op, const at::Tensor &a, const at::Tens
   case 14: return at::logical_or(a, b);
   case 15: return at::remainder(a, b);
   case 16: return at::floor_divide(a, b);
+  case 17: return at::rsub(a, b);  // b - a
   }
   throw std::runtime_error("unknown binary op code " + std::to_string(op));
 }
@@ -96,6 +97,7 @@ static at::Tensor ct_binary_scalar_impl(int32_t op, const at::Tensor &a, double 
   case 12: return at::ge(a, s);
   case 15: return at::remainder(a, s);
   case 16: return at::floor_divide(a, s);
+  case 17: return at::rsub(a, s);  // s - a
   }
   throw std::runtime_error("binary op code " + std::to_string(op) + " has no scalar form");
 }

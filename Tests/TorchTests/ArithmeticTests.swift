@@ -130,3 +130,25 @@ final class ArithmeticTests: TorchTestCase {
     assertTensor(try batch.matmul(b), shape: [2, 2, 2], [7, -1, 16, -1, 14, -2, 32, -2])
   }
 }
+
+extension ArithmeticTests {
+  func testScalarMinusTensorIsATrueSubtraction() throws {
+    // s - a must be s + (-a) in IEEE terms: 1 - 1 is +0, so its reciprocal is +inf
+    // (negating a - s instead would give -0 and -inf). Python: 1 / (1 - torch.tensor([1., 0.25, 2.]))
+    let x = try Tensor([1, 0.25, 2] as [Double])
+    let d = try 1 - x
+    let values = try d.toArray(Double.self)
+    XCTAssertEqual(values, [0, 0.75, -1])
+    XCTAssertEqual(values[0].sign, .plus, "1 - 1 is +0")
+    assertTensor(try d.reciprocal(), shape: [3], [.infinity, 4.0 / 3, -1], accuracy: 1e-15)
+    // Integers: a float scalar promotes before subtracting, so nothing wraps around.
+    let u = try Tensor([UInt8(3), 9])
+    let r = try 5 - u
+    XCTAssertEqual(r.dtype, .float32)
+    assertTensor(r, shape: [2], [2, -4])
+    // and the gradient of s - a is -1
+    let y = try Tensor([0.5, 3] as [Double]).requiringGrad()
+    try (2 - y).sum().backward()
+    assertTensor(try XCTUnwrap(y.grad), shape: [2], [-1, -1])
+  }
+}
