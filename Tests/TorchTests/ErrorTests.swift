@@ -53,6 +53,21 @@ final class ErrorTests: TorchTestCase {
     assertThrowsTorchError(try t.copy_(Tensor.zeros([5])), containing: "must match the size of tensor b (5)")
   }
 
+  func testCudaWithoutCudaThrows() throws {
+    try XCTSkipIf(Torch.cudaDeviceCount > 0, "a CUDA device is present")
+    do {
+      _ = try Tensor.zeros([2], device: .cuda(0))
+      XCTFail("expected a throw")
+    } catch let error as TorchError {
+      // A CPU-only libtorch says "Could not run 'aten::empty.memory_format' with arguments from the
+      // 'CUDA' backend..."; a CUDA build without a GPU words it differently, so only require a message.
+      XCTAssertFalse(error.message.isEmpty)
+    }
+    XCTAssertThrowsError(try Tensor.ones([2]).to(device: .cuda(0)))
+    // CPU work carries on.
+    assertTensor(try Tensor.ones([2]) * 3, shape: [2], [3, 3])
+  }
+
   func testErrorsOnAnotherThreadAreIndependent() throws {
     // The shim keeps the last message per thread; a failure on one thread does not disturb another.
     let group = DispatchGroup()
