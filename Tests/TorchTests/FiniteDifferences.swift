@@ -37,7 +37,9 @@ func centralDifferences(of objective: ([Tensor]) throws -> Double, at inputs: [T
 
 /// Compares autograd's gradients of `sum(op(inputs) · probe)` with respect to each float64 input
 /// against central finite differences and returns one line per input that disagrees (empty when
-/// all agree). Elements agree when |autograd - numeric| <= tolerance · max(|numeric|, 1).
+/// all agree). Elements agree when |autograd - numeric| <= tolerance · max(|numeric|, 0.1): relative
+/// for gradients above 0.1 and an absolute tolerance / 10 below, where the round-off of the
+/// difference quotient (about 1e-16 · |f| / eps) would swamp a purely relative test.
 func finiteDifferenceMismatches(
   _ names: [String], _ inputs: [Tensor], eps: Double = 1e-6, tolerance: Double = 1e-6,
   _ op: ([Tensor]) throws -> Tensor
@@ -71,7 +73,7 @@ func finiteDifferenceMismatches(
       problems.append("\(names[k]): numeric gradient is all ~0, which would make a weak check")
     }
     let bad = zip(a, n).enumerated().filter {
-      Swift.abs($0.element.0 - $0.element.1) > tolerance * Swift.max(Swift.abs($0.element.1), 1)
+      Swift.abs($0.element.0 - $0.element.1) > tolerance * Swift.max(Swift.abs($0.element.1), 0.1)
     }
     if let first = bad.first {
       problems.append("""
