@@ -42,7 +42,7 @@ final class CreationTests: TorchTestCase {
   }
 
   func testRoundTripFloat64() throws {
-    let values: [Double] = [1.0 / 3.0, -1e300, .pi, 0, -0.5, 1e-310]
+    let values: [Double] = [1.0 / 3.0, -1e300, .pi, 0, -0.5, .leastNonzeroMagnitude]
     let t = try Tensor(values, shape: [3, 1, 2])
     XCTAssertEqual(t.dtype, .float64)
     XCTAssertEqual(t.shape, [3, 1, 2])
