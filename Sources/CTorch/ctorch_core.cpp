@@ -134,10 +134,17 @@ int ct_grad(ct_tensor t, ct_tensor *out) {
 }
 int ct_set_grad(ct_tensor t, ct_tensor grad) {
   CT_TRY({
-    if (grad)
-      t->t.mutable_grad() = grad->t;
-    else
+    if (grad) {
+      // The checks (and messages) of assigning `x.grad` in PyTorch: mutable_grad() itself accepts
+      // anything, and a mismatched gradient would be silently broadcast or promoted on accumulation.
+      const at::Tensor &g = grad->t;
+      TORCH_CHECK(t->t.options().type_equal(g.options()), "assigned grad has data of a different type");
+      TORCH_CHECK(g.device() == t->t.device(), "assigned grad has data located on a different device");
+      TORCH_CHECK(g.sizes().equals(t->t.sizes()), "assigned grad has data of a different size");
+      t->t.mutable_grad() = g;
+    } else {
       t->t.mutable_grad().reset();
+    }
   })
 }
 int ct_autograd_grad(const ct_tensor *outputs, int64_t nout, const ct_tensor *inputs, int64_t nin,

@@ -21,6 +21,15 @@ inline at::Device ct_to_device(ct_device d) {
 inline at::TensorOptions ct_options(int32_t dtype, ct_device dev) {
   return at::TensorOptions().dtype((at::ScalarType)dtype).device(ct_to_device(dev));
 }
+// Swift hands every scalar over as a double, which libtorch treats as a floating-point Scalar.
+// In-place ops cannot promote an integral tensor to float, so for an integral tensor a
+// whole-number value becomes an integer Scalar (as a Python int would in PyTorch).
+inline at::Scalar ct_scalar_for(const at::Tensor &t, double v) {
+  if (at::isIntegralType(t.scalar_type(), /*includeBool=*/false) && v > -9.0e18 && v < 9.0e18 &&
+      (double)(int64_t)v == v)
+    return at::Scalar((int64_t)v);
+  return at::Scalar(v);
+}
 inline c10::optional<at::Tensor> ct_opt(ct_tensor t) {
   return t ? c10::optional<at::Tensor>(t->t) : c10::nullopt;
 }
@@ -41,10 +50,3 @@ inline c10::optional<at::Tensor> ct_opt(ct_tensor t) {
     return 1;                                                          \
   }
 
-// Swift passes every scalar as a double; an integral value applied to an integer tensor becomes an
-// integer Scalar so that int64 tensors stay int64 (libtorch refuses in-place int += 1.0).
-inline at::Scalar ct_scalar(const at::Tensor &t, double v) {
-  if (!at::isFloatingType(t.scalar_type()) && !at::isComplexType(t.scalar_type()) && v == (double)(int64_t)v)
-    return at::Scalar((int64_t)v);
-  return at::Scalar(v);
-}

@@ -50,24 +50,27 @@ int ct_binary_(int32_t op, ct_tensor self, ct_tensor other) {
 }
 int ct_binary_scalar_(int32_t op, ct_tensor self, double s) {
   CT_TRY({
+    const at::Scalar v = ct_scalar_for(self->t, s);
     switch (op) {
-    case 0: self->t.add_(ct_scalar(self->t, s)); break;
-    case 1: self->t.sub_(ct_scalar(self->t, s)); break;
-    case 2: self->t.mul_(ct_scalar(self->t, s)); break;
-    case 3: self->t.div_(ct_scalar(self->t, s)); break;
-    case 4: self->t.pow_(ct_scalar(self->t, s)); break;
-    case 5: self->t.clamp_min_(ct_scalar(self->t, s)); break;
-    case 6: self->t.clamp_max_(ct_scalar(self->t, s)); break;
+    case 0: self->t.add_(v); break;
+    case 1: self->t.sub_(v); break;
+    case 2: self->t.mul_(v); break;
+    case 3: self->t.div_(v); break;
+    case 4: self->t.pow_(v); break;
+    case 5: self->t.clamp_min_(v); break;
+    case 6: self->t.clamp_max_(v); break;
     default: throw std::runtime_error("binary op code " + std::to_string(op) + " has no in-place scalar form");
     }
   })
 }
-int ct_add_scaled_(ct_tensor self, ct_tensor other, double alpha) { CT_TRY(self->t.add_(other->t, alpha)) }
+int ct_add_scaled_(ct_tensor self, ct_tensor other, double alpha) {
+  CT_TRY(self->t.add_(other->t, ct_scalar_for(self->t, alpha)))
+}
 int ct_addcmul_(ct_tensor self, ct_tensor a, ct_tensor b, double value) { CT_TRY(self->t.addcmul_(a->t, b->t, value)) }
 int ct_addcdiv_(ct_tensor self, ct_tensor a, ct_tensor b, double value) { CT_TRY(self->t.addcdiv_(a->t, b->t, value)) }
 int ct_copy_(ct_tensor self, ct_tensor src) { CT_TRY(self->t.copy_(src->t)) }
-int ct_fill_(ct_tensor self, double value) { CT_TRY(self->t.fill_(ct_scalar(self->t, value))) }
+int ct_fill_(ct_tensor self, double value) { CT_TRY(self->t.fill_(value)) }
 int ct_zero_(ct_tensor self) { CT_TRY(self->t.zero_()) }
-int ct_clamp_min_(ct_tensor self, double lo) { CT_TRY(self->t.clamp_min_(lo)) }
+int ct_clamp_min_(ct_tensor self, double lo) { CT_TRY(self->t.clamp_min_(ct_scalar_for(self->t, lo))) }
 int ct_normal_(ct_tensor self, double mean, double std) { CT_TRY(self->t.normal_(mean, std)) }
 int ct_uniform_(ct_tensor self, double lo, double hi) { CT_TRY(self->t.uniform_(lo, hi)) }

@@ -51,7 +51,7 @@ int ct_index_put_(ct_tensor t, ct_tensor index, ct_tensor values, int32_t accumu
   })
 }
 int ct_masked_fill(ct_tensor t, ct_tensor mask, double value, ct_tensor *out) {
-  CT_TRY(*out = ct_wrap(t->t.masked_fill(mask->t, ct_scalar(t->t, value))))
+  CT_TRY(*out = ct_wrap(t->t.masked_fill(mask->t, value)))
 }
 int ct_where(ct_tensor cond, ct_tensor a, ct_tensor b, ct_tensor *out) { CT_TRY(*out = ct_wrap(at::where(cond->t, a->t, b->t))) }
 int ct_nonzero(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.nonzero())) }
@@ -76,26 +76,28 @@ static at::Tensor ct_binary_impl(int32_t op, const at::Tensor &a, const at::Tens
   case 14: return at::logical_or(a, b);
   case 15: return at::remainder(a, b);
   case 16: return at::floor_divide(a, b);
+  case 17: return at::rsub(a, b);  // b - a
   }
   throw std::runtime_error("unknown binary op code " + std::to_string(op));
 }
 static at::Tensor ct_binary_scalar_impl(int32_t op, const at::Tensor &a, double s) {
   switch (op) {
-  case 0: return at::add(a, ct_scalar(a, s));
-  case 1: return at::sub(a, ct_scalar(a, s));
-  case 2: return at::mul(a, ct_scalar(a, s));
-  case 3: return at::div(a, ct_scalar(a, s));
-  case 4: return at::pow(a, ct_scalar(a, s));
-  case 5: return at::clamp_min(a, ct_scalar(a, s));
-  case 6: return at::clamp_max(a, ct_scalar(a, s));
-  case 7: return at::eq(a, ct_scalar(a, s));
-  case 8: return at::ne(a, ct_scalar(a, s));
-  case 9: return at::lt(a, ct_scalar(a, s));
-  case 10: return at::le(a, ct_scalar(a, s));
-  case 11: return at::gt(a, ct_scalar(a, s));
-  case 12: return at::ge(a, ct_scalar(a, s));
-  case 15: return at::remainder(a, ct_scalar(a, s));
-  case 16: return at::floor_divide(a, ct_scalar(a, s));
+  case 0: return at::add(a, s);
+  case 1: return at::sub(a, s);
+  case 2: return at::mul(a, s);
+  case 3: return at::div(a, s);
+  case 4: return at::pow(a, s);
+  case 5: return at::clamp_min(a, s);
+  case 6: return at::clamp_max(a, s);
+  case 7: return at::eq(a, s);
+  case 8: return at::ne(a, s);
+  case 9: return at::lt(a, s);
+  case 10: return at::le(a, s);
+  case 11: return at::gt(a, s);
+  case 12: return at::ge(a, s);
+  case 15: return at::remainder(a, s);
+  case 16: return at::floor_divide(a, s);
+  case 17: return at::rsub(a, s);  // s - a
   }
   throw std::runtime_error("binary op code " + std::to_string(op) + " has no scalar form");
 }

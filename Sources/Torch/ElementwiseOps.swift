@@ -2,7 +2,8 @@ import CTorch
 
 /// Codes shared with ct_binary in ctorch_ops.cpp.
 enum BinaryOp: Int32 {
-  case add = 0, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, remainder, floorDivide
+  case add = 0, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, remainder, floorDivide,
+    reverseSub  // other - self
 }
 
 /// Codes shared with ct_unary in ctorch_ops.cpp.
@@ -29,7 +30,8 @@ extension Tensor {
   public static func * (a: Tensor, s: Double) throws -> Tensor { try a.binary(.mul, s) }
   public static func / (a: Tensor, s: Double) throws -> Tensor { try a.binary(.div, s) }
   public static func + (s: Double, a: Tensor) throws -> Tensor { try a.binary(.add, s) }
-  public static func - (s: Double, a: Tensor) throws -> Tensor { try a.binary(.sub, s).unary(.neg) }
+  /// s - a, computed as one subtraction (negating a - s would turn 1 - 1 into -0).
+  public static func - (s: Double, a: Tensor) throws -> Tensor { try a.binary(.reverseSub, s) }
   public static func * (s: Double, a: Tensor) throws -> Tensor { try a.binary(.mul, s) }
   public static prefix func - (a: Tensor) throws -> Tensor { try a.unary(.neg) }
 

@@ -2,6 +2,7 @@ import CTorch
 
 /// In-place updates (optimizers, running statistics, masks). Each writes through every alias
 /// of the tensor and is not recorded by autograd when run under `Torch.withNoGrad`.
+/// On integer tensors, whole-number scalars and `alpha` act as integers (`counts.add_(1)` stays int64).
 extension Tensor {
   public func add_(_ other: Tensor, alpha: Double = 1) throws {
     try check(alpha == 1 ? ct_binary_(BinaryOp.add.rawValue, handle, other.handle) : ct_add_scaled_(handle, other.handle, alpha))

@@ -1,0 +1,173 @@
+import Torch
+import Foundation
+import XCTest
+
+/// The autograd API: leaves, backward, accumulation, grad mode and higher-order gradients.
+final class AutogradTests: TorchTestCase {
+  func testRequiringGradMarksLeavesAndPropagates() throws {
+    let x = try Tensor([1, 2, 3] as [Double])
+    XCTAssertFalse(x.requiresGrad)
+    let same = try x.requiringGrad()
+    XCTAssertTrue(same === x, "requiringGrad returns self")
+    XCTAssertTrue(x.requiresGrad)
+    let y = try x * 2
+    XCTAssertTrue(y.requiresGrad)
+    XCTAssertFalse(try y.detached().requiresGrad)
+    try x.requiringGrad(false)
+    XCTAssertFalse(x.requiresGrad)
+    XCTAssertFalse(try (x * 2).requiresGrad)
+  }
+
+  func testRequiringGradRejectsNonLeavesAndIntegers() throws {
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    assertThrowsTorchError(try (x * 2).requiringGrad(false), containing: "you can only change requires_grad flags of leaf variables")
+    assertThrowsTorchError(try Tensor([Int64(1)]).requiringGrad(),
+                           containing: "Only Tensors of floating point and complex dtype can require gradients")
+  }
+
+  func testBackwardGivesTheGradient() throws {
+    let x = try Tensor([1, -2, 3] as [Double]).requiringGrad()
+    XCTAssertNil(x.grad, "no gradient before backward")
+    // d/dx sum(3 x^2 + x) = 6x + 1
+    let loss = try (x.square() * 3 + x).sum()
+    try loss.backward()
+    assertTensor(try XCTUnwrap(x.grad), shape: [3], [7, -11, 19])
+  }
+
+  func testBackwardOfANonScalarNeedsAGradient() throws {
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    let y = try x * x
+    assertThrowsTorchError(try y.backward(), containing: "grad can be implicitly created only for scalar outputs")
+    // vector-Jacobian product: v · diag(2x)
+    try y.backward(gradient: Tensor([10, -1] as [Double]))
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [20, -4])
+  }
+
+  func testGradientsAccumulateOverTwoBackwards() throws {
+    let x = try Tensor([0.5, 2] as [Double]).requiringGrad()
+    try (x * x).sum().backward()  // 2x = [1, 4]
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [1, 4])
+    try (x * 3).sum().backward()  // + 3
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [4, 7])
+  }
+
+  func testRetainGraphAllowsASecondBackwardOnTheSameGraph() throws {
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    let loss = try x.exp().sum()
+    try loss.backward(retainGraph: true)
+    try loss.backward()
+    let e = [1.0, 2].map { 2 * Foundation.exp($0) }
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], e, accuracy: 1e-15)
+    // Without retainGraph the buffers are freed after the first pass.
+    let again = try x.exp().sum()
+    try again.backward()
+    assertThrowsTorchError(try again.backward(), containing: "Trying to backward through the graph a second time")
+  }
+
+  func testSetGradReplacesAndClears() throws {
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    try (x * 5).sum().backward()
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [5, 5])
+    try x.setGrad(nil)
+    XCTAssertNil(x.grad)
+    // After clearing, the next backward starts from zero instead of accumulating.
+    try (x * 5).sum().backward()
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [5, 5])
+    try x.setGrad(Tensor([-1, 1] as [Double]))
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [-1, 1])
+    try (x * 2).sum().backward()
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [1, 3])
+  }
+
+  func testSetGradRejectsAMismatchedGradient() throws {
+    // As assigning x.grad in PyTorch: the gradient must have the leaf's size and type.
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    assertThrowsTorchError(try x.setGrad(Tensor([1, 2, 3] as [Double])), containing: "assigned grad has data of a different size")
+    assertThrowsTorchError(try x.setGrad(Tensor([1, 2] as [Float])), containing: "assigned grad has data of a different type")
+    XCTAssertNil(x.grad, "a rejected gradient is not stored")
+    try (x * 2).sum().backward()
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [2, 2])
+  }
+
+  func testGradAliasesTheAccumulator() throws {
+    // `grad` is the leaf's gradient tensor itself: zeroing it in place clears the accumulator,
+    // which is how optimizers reset gradients.
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    try (x * 4).sum().backward()
+    let g = try XCTUnwrap(x.grad)
+    try g.zero_()
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [0, 0])
+    try (x * 4).sum().backward()
+    assertTensor(try XCTUnwrap(x.grad), shape: [2], [4, 4])
+  }
+
+  func testWithNoGradDisablesRecording() throws {
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    XCTAssertTrue(Torch.isGradEnabled)
+    let y = try Torch.withNoGrad { () throws -> Tensor in
+      XCTAssertFalse(Torch.isGradEnabled)
+      return try x * x + 1
+    }
+    XCTAssertFalse(y.requiresGrad)
+    assertTensor(y, shape: [2], [2, 5])
+    XCTAssertTrue(Torch.isGradEnabled, "grad mode is restored")
+    assertThrowsTorchError(try y.sum().backward(), containing: "does not require grad and does not have a grad_fn")
+
+    // withGrad switches recording back on inside a no-grad region; modes restore on exit, even on throw.
+    try Torch.withNoGrad {
+      let z = try? Torch.withGrad { try x * 3 }
+      XCTAssertEqual(z?.requiresGrad, true)
+      XCTAssertFalse(Torch.isGradEnabled)
+      XCTAssertThrowsError(try Torch.withGrad { _ = try x + Tensor.zeros([5], dtype: .float64) })
+      XCTAssertFalse(Torch.isGradEnabled)
+    }
+    XCTAssertTrue(Torch.isGradEnabled)
+  }
+
+  func testGradientsOfUnusedInputIsNil() throws {
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    let unused = try Tensor([3.0]).requiringGrad()
+    let grads = try Tensor.gradients(of: [(x * x).sum()], withRespectTo: [x, unused])
+    XCTAssertEqual(grads.count, 2)
+    assertTensor(try XCTUnwrap(grads[0]), shape: [2], [2, 4])
+    XCTAssertNil(grads[1])
+    XCTAssertNil(x.grad, "gradients(of:) does not accumulate into .grad")
+  }
+
+  func testGradientsOfSeveralOutputsAreSummed() throws {
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    let grads = try Tensor.gradients(of: [(x * x).sum(), (x * 3).sum()], withRespectTo: [x])
+    assertTensor(try XCTUnwrap(grads[0]), shape: [2], [5, 7])
+  }
+
+  func testHessianVectorProductOfAQuadratic() throws {
+    // f(x) = xᵀ A x with A = [[1, 2], [3, 4]], x = [1, 2]:
+    //   A x = [5, 11], f = 1·5 + 2·11 = 27
+    //   ∇f = (A + Aᵀ) x = [[2, 5], [5, 8]] · [1, 2] = [12, 21]
+    //   H = A + Aᵀ, so H v for v = [2, 1] is [2·2 + 5·1, 5·2 + 8·1] = [9, 18]
+    let a = try Tensor([1, 2, 3, 4] as [Double], shape: [2, 2])
+    let x = try Tensor([1, 2] as [Double]).requiringGrad()
+    let v = try Tensor([2, 1] as [Double])
+    let f = try x.matmul(a.matmul(x))
+    XCTAssertEqual(try f.item(), 27)
+    let g = try XCTUnwrap(Tensor.gradients(of: [f], withRespectTo: [x], createGraph: true)[0])
+    assertTensor(g, shape: [2], [12, 21])
+    XCTAssertTrue(g.requiresGrad, "createGraph makes the gradient differentiable")
+    let hv = try XCTUnwrap(Tensor.gradients(of: [(g * v).sum()], withRespectTo: [x])[0])
+    assertTensor(hv, shape: [2], [9, 18])
+    XCTAssertFalse(hv.requiresGrad)
+  }
+
+  func testDoubleBackwardThroughBackward() throws {
+    // backward(createGraph:) leaves a differentiable .grad: for f = sum(x^3), grad = 3x^2,
+    // and d/dx sum(grad) = 6x.
+    let x = try Tensor([1, -2] as [Double]).requiringGrad()
+    try x.pow(3).sum().backward(createGraph: true)
+    let g = try XCTUnwrap(x.grad)
+    assertTensor(g, shape: [2], [3, 12])
+    let second = try XCTUnwrap(Tensor.gradients(of: [g.sum()], withRespectTo: [x])[0])
+    assertTensor(second, shape: [2], [6, -12])
+    // The differentiable .grad references x through its graph; dropping it breaks the cycle.
+    try x.setGrad(nil)
+  }
+}
