@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .library(name: "Torch", targets: ["Torch"]),
     .library(name: "NN", targets: ["NN"]),
+    .library(name: "Datasets", targets: ["Datasets"]),
     .library(name: "Constrained", targets: ["Constrained"]),
     .executable(name: "fairprune", targets: ["fairprune"]),
   ],
@@ -35,9 +36,10 @@ let package = Package(
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "NN", dependencies: ["Torch"]),
     .target(name: "Constrained", dependencies: ["Torch", "NN"]),
+    .target(name: "Datasets", dependencies: ["Torch"]),
     .executableTarget(
       name: "fairprune",
-      dependencies: ["NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: ["NN", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .executableTarget(name: "fairprune-bench", dependencies: ["NN"], path: "Benchmarks/fairprune-bench"),
     .executableTarget(name: "constrained-bench", dependencies: ["Constrained", "Torch"], path: "Benchmarks/constrained-bench"),
