@@ -37,9 +37,10 @@ let package = Package(
     .target(name: "NN", dependencies: ["Torch"]),
     .target(name: "Constrained", dependencies: ["Torch", "NN"]),
     .target(name: "Datasets", dependencies: ["Torch"]),
+    .target(name: "Experiments", dependencies: ["Torch", "NN", "Datasets", "Constrained"]),
     .executableTarget(
       name: "fairprune",
-      dependencies: ["NN", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .executableTarget(name: "fairprune-bench", dependencies: ["NN"], path: "Benchmarks/fairprune-bench"),
     .executableTarget(name: "constrained-bench", dependencies: ["Constrained", "Torch"], path: "Benchmarks/constrained-bench"),

@@ -1,0 +1,48 @@
+import Datasets
+import NN
+import Torch
+
+/// Hyper-parameters of dense (ERM) training.
+public struct DenseTrainingConfig: Codable, Sendable, Equatable {
+  public var epochs = 15
+  public var batchSize = 128
+  public var learningRate = 0.05
+  public var momentum = 0.9
+  public var weightDecay = 5e-4
+  /// LR ×0.1 at these fractions of the epochs.
+  public var milestones: [Double] = [0.6, 0.8]
+  public var seed: UInt64 = 0
+  public init() {}
+}
+
+public enum DenseTrainer {
+  /// Trains `model` with SGD + momentum and a multi-step schedule; returns per-epoch train loss.
+  @discardableResult
+  public static func train(_ model: any Module, on split: GroupedSplit, config: DenseTrainingConfig,
+                           progress: ProgressReporter = ProgressReporter()) throws -> [Double] {
+    let opt = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
+                      weightDecay: config.weightDecay)
+    let schedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
+                                     totalEpochs: config.epochs)
+    model.train()
+    progress.begin()
+    var losses: [Double] = []
+    for epoch in 0..<config.epochs {
+      opt.learningRate = schedule.learningRate(epoch: epoch)
+      let batches = try SplitBatches(split, batchSize: config.batchSize, shuffleSeed: config.seed &+ UInt64(epoch))
+      var total = 0.0
+      for (i, batch) in batches.enumerated() {
+        let b = try batch.get()
+        try opt.zeroGrad()
+        let loss = try Tensor.crossEntropy(model(b.inputs), targets: b.targets)
+        try loss.backward()
+        try opt.step()
+        total += try loss.item() * Double(b.targets.count)
+        progress.batch(phase: "dense", epoch: epoch, epochs: config.epochs, batch: i + 1, batches: batches.count)
+      }
+      losses.append(total / Double(split.count))
+      progress.line("dense epoch \(epoch + 1)/\(config.epochs): loss \(String(format: "%.4f", losses.last!))")
+    }
+    return losses
+  }
+}

@@ -1,0 +1,26 @@
+import NN
+import Torch
+
+/// The architectures a run can name in its config.
+public enum ModelKind: String, Codable, CaseIterable, Sendable {
+  case mlp
+  case cifarResNet8 = "cifar-resnet8"
+  case cifarResNet20 = "cifar-resnet20"
+  case cifarResNet56 = "cifar-resnet56"
+  case resnet18
+  case resnet34
+  case mobilenetV2 = "mobilenet-v2"
+
+  /// Builds the model for inputs of shape [C, H, W] (MLP flattens them).
+  public func make(inputShape: [Int], numClasses: Int) throws -> any Module {
+    switch self {
+    case .mlp: return try MLP(inputSize: inputShape.reduce(1, *), hiddenSizes: [256, 128], outputSize: numClasses)
+    case .cifarResNet8: return try CifarResNet(depth: 8, numClasses: numClasses)
+    case .cifarResNet20: return try CifarResNet(depth: 20, numClasses: numClasses)
+    case .cifarResNet56: return try CifarResNet(depth: 56, numClasses: numClasses)
+    case .resnet18: return try ResNet.resnet18(numClasses: numClasses)
+    case .resnet34: return try ResNet.resnet34(numClasses: numClasses)
+    case .mobilenetV2: return try MobileNetV2(numClasses: numClasses)
+    }
+  }
+}

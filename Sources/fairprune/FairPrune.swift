@@ -1,0 +1,12 @@
+import ArgumentParser
+import Experiments
+
+@main
+struct FairPrune: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fairprune",
+    abstract: "Prune neural networks without letting any group pay for it.",
+    subcommands: [Demo.self],
+    defaultSubcommand: Demo.self
+  )
+}
