@@ -21,6 +21,7 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
   ],
   targets: [
     .target(
@@ -37,7 +38,7 @@ let package = Package(
     .target(name: "NN", dependencies: ["Torch"]),
     .target(name: "Constrained", dependencies: ["Torch", "NN"]),
     .target(name: "Datasets", dependencies: ["Torch"]),
-    .target(name: "Experiments", dependencies: ["Torch", "NN", "Datasets", "Constrained"]),
+    .target(name: "Experiments", dependencies: ["Torch", "NN", "Datasets", "Constrained", "Yams"]),
     .executableTarget(
       name: "fairprune",
       dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]

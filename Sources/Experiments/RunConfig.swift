@@ -1,0 +1,165 @@
+import Foundation
+
+/// The fine-tuning method of a run (SPEC sections 2 and 5).
+public enum MethodKind: String, Codable, CaseIterable, Sendable {
+  /// Naive fine-tuning: GMP then ERM.
+  case nft
+  /// NFT, reporting the epoch with the best selection-split accuracy (SPEC 5.1).
+  case nftES = "nft-es"
+  /// Equalized loss (Tran et al. 2022) from minibatch estimates.
+  case el
+  /// Equalized loss with replay buffers of per-sample losses.
+  case elRB = "el-rb"
+  /// Constrained excess accuracy gap with replay buffers (the paper's method).
+  case ceag
+  /// CEAG with minibatch accuracy estimates ("no RB" ablation).
+  case ceagNoRB = "ceag-no-rb"
+
+  var isConstrained: Bool { self != .nft && self != .nftES }
+  var usesBuffers: Bool { self == .ceag || self == .elRB }
+}
+
+/// Which weights the L2 term of the objective covers (SPEC 2.7).
+public enum WeightDecayScope: String, Codable, CaseIterable, Sendable {
+  /// Every Conv/Linear weight and bias, BatchNorm excluded (library default).
+  case all
+  /// Only the final classifier, as the released CEAG code effectively does.
+  case lastLayerOnly = "last-layer-only"
+}
+
+/// How protected attributes form groups (SPEC 1.1).
+public enum GroupMode: String, Codable, CaseIterable, Sendable {
+  case single, separate, intersectional
+}
+
+/// Every setting of a prune-and-fine-tune run. Defaults suit the built-in synthetic data;
+/// the paper's protocol values are in SPEC 7.4.
+public struct RunConfig: Codable, Sendable, Equatable {
+  public var method: MethodKind = .ceag
+  public var model: ModelKind = .mlp
+  /// Target sparsity of prunable weights, in [0, 1).
+  public var sparsity = 0.9
+  /// Prune whole output channels instead of single weights.
+  public var structured = false
+  /// Total epochs (GMP + fine-tuning).
+  public var epochs = 12
+  /// Last GMP epoch T: sparsity reaches its target here and mitigation starts (SPEC 2.8).
+  public var lastPruningEpoch = 4
+  public var batchSize = 128
+  public var evalBatchSize = 256
+  public var learningRate = 0.01
+  public var momentum = 0.9
+  public var nesterov = false
+  /// LR ×0.1 at these fractions of the total epochs.
+  public var milestones: [Double] = [0.6, 0.8, 0.9]
+  /// L2 coefficient written into the objective (wd/2·‖θ‖²), not into the optimizer.
+  public var weightDecay = 1e-4
+  public var weightDecayScope: WeightDecayScope = .all
+  /// ε: each group's excess accuracy gap must stay at or below it.
+  public var tolerance = 0.01
+  /// Replay-buffer capacity k per group.
+  public var bufferSize = 40
+  public var dualLearningRate = 1e-2
+  /// Equalized loss uses |L_g − L| (true, the paper's runs) or L_g − L.
+  public var equalizedLossAbsolute = true
+  /// Apply constraints during GMP epochs too (SPEC 2.8 default: false).
+  public var mitigationWhilePruning = false
+  /// Protected attributes (column names of the dataset) that form the groups; empty = all.
+  public var groupAttributes: [String] = []
+  public var groupMode: GroupMode = .intersectional
+  public var seed: UInt64 = 0
+  public var threads = 2
+
+  public init() {}
+
+  /// Checks every value; the error names the setting and the value.
+  public func validate() throws {
+    func fail(_ field: String, _ value: Any, _ rule: String) throws -> Never {
+      throw ConfigError("\(field) = \(value): \(rule)")
+    }
+    if !(0..<1).contains(sparsity) { try fail("sparsity", sparsity, "must be in [0, 1)") }
+    if epochs < 1 { try fail("epochs", epochs, "must be at least 1") }
+    if lastPruningEpoch < 0 || lastPruningEpoch >= epochs {
+      try fail("last_pruning_epoch", lastPruningEpoch, "must be in 0..<epochs (\(epochs))")
+    }
+    if batchSize < 1 { try fail("batch_size", batchSize, "must be positive") }
+    if evalBatchSize < 1 { try fail("eval_batch_size", evalBatchSize, "must be positive") }
+    if !(learningRate > 0) { try fail("learning_rate", learningRate, "must be positive") }
+    if momentum < 0 || momentum >= 1 { try fail("momentum", momentum, "must be in [0, 1)") }
+    if weightDecay < 0 { try fail("weight_decay", weightDecay, "must be >= 0") }
+    if tolerance < 0 { try fail("tolerance", tolerance, "must be >= 0") }
+    if bufferSize < 1 { try fail("buffer_size", bufferSize, "must be positive") }
+    if !(dualLearningRate > 0) { try fail("dual_learning_rate", dualLearningRate, "must be positive") }
+    if milestones.contains(where: { !(0...1).contains($0) }) { try fail("milestones", milestones, "fractions must be in [0, 1]") }
+    if threads < 1 { try fail("threads", threads, "must be positive") }
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case method, model, sparsity, structured, epochs, seed, threads, tolerance, momentum, nesterov, milestones
+    case lastPruningEpoch = "last_pruning_epoch"
+    case batchSize = "batch_size"
+    case evalBatchSize = "eval_batch_size"
+    case learningRate = "learning_rate"
+    case weightDecay = "weight_decay"
+    case weightDecayScope = "weight_decay_scope"
+    case bufferSize = "buffer_size"
+    case dualLearningRate = "dual_learning_rate"
+    case equalizedLossAbsolute = "equalized_loss_absolute"
+    case mitigationWhilePruning = "mitigation_while_pruning"
+    case groupAttributes = "group_attributes"
+    case groupMode = "group_mode"
+  }
+
+  /// Decodes with defaults for absent keys and an error for unknown ones.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let d = RunConfig()
+    method = try c.decodeIfPresent(MethodKind.self, forKey: .method) ?? d.method
+    model = try c.decodeIfPresent(ModelKind.self, forKey: .model) ?? d.model
+    sparsity = try c.decodeIfPresent(Double.self, forKey: .sparsity) ?? d.sparsity
+    structured = try c.decodeIfPresent(Bool.self, forKey: .structured) ?? d.structured
+    epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
+    lastPruningEpoch = try c.decodeIfPresent(Int.self, forKey: .lastPruningEpoch) ?? d.lastPruningEpoch
+    batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+    evalBatchSize = try c.decodeIfPresent(Int.self, forKey: .evalBatchSize) ?? d.evalBatchSize
+    learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
+    momentum = try c.decodeIfPresent(Double.self, forKey: .momentum) ?? d.momentum
+    nesterov = try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? d.nesterov
+    milestones = try c.decodeIfPresent([Double].self, forKey: .milestones) ?? d.milestones
+    weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
+    weightDecayScope = try c.decodeIfPresent(WeightDecayScope.self, forKey: .weightDecayScope) ?? d.weightDecayScope
+    tolerance = try c.decodeIfPresent(Double.self, forKey: .tolerance) ?? d.tolerance
+    bufferSize = try c.decodeIfPresent(Int.self, forKey: .bufferSize) ?? d.bufferSize
+    dualLearningRate = try c.decodeIfPresent(Double.self, forKey: .dualLearningRate) ?? d.dualLearningRate
+    equalizedLossAbsolute = try c.decodeIfPresent(Bool.self, forKey: .equalizedLossAbsolute) ?? d.equalizedLossAbsolute
+    mitigationWhilePruning = try c.decodeIfPresent(Bool.self, forKey: .mitigationWhilePruning) ?? d.mitigationWhilePruning
+    groupAttributes = try c.decodeIfPresent([String].self, forKey: .groupAttributes) ?? d.groupAttributes
+    groupMode = try c.decodeIfPresent(GroupMode.self, forKey: .groupMode) ?? d.groupMode
+    seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+    threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+    let known = Set(CodingKeys.allKeys.map(\.stringValue))
+    let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }
+    if !unknown.isEmpty {
+      throw ConfigError("unknown setting(s) \(unknown.sorted().joined(separator: ", ")); known: \(known.sorted().joined(separator: ", "))")
+    }
+  }
+}
+
+extension RunConfig.CodingKeys: CaseIterable {}
+extension RunConfig.CodingKeys {
+  static var allKeys: [RunConfig.CodingKeys] { Array(allCases) }
+}
+
+struct AnyKey: CodingKey {
+  var stringValue: String
+  var intValue: Int? { nil }
+  init?(stringValue: String) { self.stringValue = stringValue }
+  init?(intValue: Int) { nil }
+}
+
+/// An invalid configuration value or file.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+  public let message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
