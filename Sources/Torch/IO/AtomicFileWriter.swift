@@ -8,10 +8,10 @@ import Darwin
 /// Writes a file so that it appears complete or not at all: the bytes go to a temporary file
 /// in the destination's directory (same file system, so the rename is atomic), are flushed
 /// to disk, and the temporary file is then renamed over the destination.
-enum AtomicFileWriter {
+public enum AtomicFileWriter {
   /// Calls `body` with a sink that appends bytes to the temporary file, then renames it to `url`.
   /// On any error the temporary file is removed and `url` is left untouched.
-  static func write(to url: URL, _ body: (_ sink: ([UInt8]) throws -> Void) throws -> Void) throws {
+  public static func write(to url: URL, _ body: (_ sink: ([UInt8]) throws -> Void) throws -> Void) throws {
     let directory = url.deletingLastPathComponent()
     let temp = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)")
     guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
@@ -38,5 +38,10 @@ enum AtomicFileWriter {
       throw TorchError("cannot rename \(temp.path) to \(url.path): \(String(cString: strerror(errno)))")
     }
     renamed = true
+  }
+
+  /// Writes `data` to `url` atomically.
+  public static func write(_ data: Data, to url: URL) throws {
+    try write(to: url) { sink in try sink([UInt8](data)) }
   }
 }
