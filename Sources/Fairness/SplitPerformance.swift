@@ -72,14 +72,15 @@ public struct SplitPerformance: Sendable, Equatable, Codable {
       try Torch.withNoGrad {
         let c = try correct.to(.float64)
         let flat = try GroupMembership.flatten(groupIDs: groupIDs, values: c, numGroups: numGroups, what: "split performance")
-        try correctTotal.add_(c.sum())
-        try groupCorrect.indexPut_(index: flat.ids, values: flat.values!, accumulate: true)
-        try groupCounts.add_(flat.ids.bincount(minLength: numGroups))
+        // Out-of-place updates: a copied accumulator must not share its totals with the original.
+        correctTotal = try correctTotal + c.sum()
+        groupCorrect = try groupCorrect.scatterAdd(dim: 0, index: flat.ids, source: flat.values!)
+        groupCounts = try groupCounts + flat.ids.bincount(minLength: numGroups)
         if let losses {
           let l = try losses.detached().to(.float64)
-          try lossTotal.add_(l.sum())
+          lossTotal = try lossTotal + l.sum()
           let lf = try GroupMembership.flatten(groupIDs: groupIDs, values: l, numGroups: numGroups, what: "split performance")
-          try groupLoss.indexPut_(index: lf.ids, values: lf.values!, accumulate: true)
+          groupLoss = try groupLoss.scatterAdd(dim: 0, index: lf.ids, source: lf.values!)
         }
         samples += flat.samples
       }

@@ -116,6 +116,11 @@ final class DisparityMetricsTests: XCTestCase {
       try acc.add(correct: correct.slice(dim: 0, start: start, end: end), groupIDs: ids.slice(dim: 0, start: start, end: end),
                   losses: losses.slice(dim: 0, start: start, end: end))
     }
+    let copy = acc
+    try acc.add(correct: correct, groupIDs: ids, losses: losses)  // the copy keeps its own totals
+    XCTAssertEqual(try copy.result().sampleCount, 10)
+    XCTAssertEqual(try acc.result().sampleCount, 20)
+    acc = copy
     let batched = try acc.result()
     XCTAssertEqual(batched.sampleCount, 10)
     XCTAssertEqual(batched.groupCounts, whole.groupCounts)
