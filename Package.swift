@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "NN", targets: ["NN"]),
     .library(name: "Datasets", targets: ["Datasets"]),
     .library(name: "Constrained", targets: ["Constrained"]),
+    .library(name: "Fairness", targets: ["Fairness"]),
     .executable(name: "fairprune", targets: ["fairprune"]),
   ],
   dependencies: [
@@ -38,7 +39,8 @@ let package = Package(
     .target(name: "NN", dependencies: ["Torch"]),
     .target(name: "Constrained", dependencies: ["Torch", "NN"]),
     .target(name: "Datasets", dependencies: ["Torch"]),
-    .target(name: "Experiments", dependencies: ["Torch", "NN", "Datasets", "Constrained", "Yams"]),
+    .target(name: "Fairness", dependencies: ["Torch", "NN", "Datasets", "Constrained"]),
+    .target(name: "Experiments", dependencies: ["Torch", "NN", "Datasets", "Constrained", "Fairness", "Yams"]),
     .executableTarget(
       name: "fairprune",
       dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -49,6 +51,7 @@ let package = Package(
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CheckpointIOTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ConstrainedTests", dependencies: ["Constrained", "NN", "Torch"]),
+    .testTarget(name: "FairnessTests", dependencies: ["Fairness", "Datasets", "Torch"]),
   ],
   swiftLanguageModes: [.v5],
   cxxLanguageStandard: .cxx17
