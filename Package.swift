@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "NN", targets: ["NN"]),
     .library(name: "Datasets", targets: ["Datasets"]),
     .library(name: "Constrained", targets: ["Constrained"]),
+    .library(name: "Sparsity", targets: ["Sparsity"]),
     .executable(name: "fairprune", targets: ["fairprune"]),
   ],
   dependencies: [
@@ -37,6 +38,7 @@ let package = Package(
     .target(name: "NN", dependencies: ["Torch"]),
     .target(name: "Constrained", dependencies: ["Torch", "NN"]),
     .target(name: "Datasets", dependencies: ["Torch"]),
+    .target(name: "Sparsity", dependencies: ["NN", "Torch"]),
     .executableTarget(
       name: "fairprune",
       dependencies: ["NN", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -47,6 +49,7 @@ let package = Package(
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CheckpointIOTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ConstrainedTests", dependencies: ["Constrained", "NN", "Torch"]),
+    .testTarget(name: "SparsityTests", dependencies: ["Sparsity", "NN", "Torch"]),
   ],
   swiftLanguageModes: [.v5],
   cxxLanguageStandard: .cxx17
