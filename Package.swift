@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "NN", targets: ["NN"]),
     .library(name: "Datasets", targets: ["Datasets"]),
     .library(name: "Constrained", targets: ["Constrained"]),
+    .library(name: "Sparsity", targets: ["Sparsity"]),
     .library(name: "Fairness", targets: ["Fairness"]),
     .executable(name: "fairprune", targets: ["fairprune"]),
   ],
@@ -39,8 +40,9 @@ let package = Package(
     .target(name: "NN", dependencies: ["Torch"]),
     .target(name: "Constrained", dependencies: ["Torch", "NN"]),
     .target(name: "Datasets", dependencies: ["Torch"]),
-    .target(name: "Fairness", dependencies: ["Torch", "NN", "Datasets", "Constrained"]),
-    .target(name: "Experiments", dependencies: ["Torch", "NN", "Datasets", "Constrained", "Fairness", "Yams"]),
+    .target(name: "Sparsity", dependencies: ["NN", "Torch"]),
+    .target(name: "Fairness", dependencies: ["Torch", "NN", "Datasets", "Constrained", "Sparsity"]),
+    .target(name: "Experiments", dependencies: ["Torch", "NN", "Datasets", "Constrained", "Sparsity", "Fairness", "Yams"]),
     .executableTarget(
       name: "fairprune",
       dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -51,6 +53,7 @@ let package = Package(
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CheckpointIOTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ConstrainedTests", dependencies: ["Constrained", "NN", "Torch"]),
+    .testTarget(name: "SparsityTests", dependencies: ["Sparsity", "NN", "Torch"]),
     .testTarget(name: "FairnessTests", dependencies: ["Fairness", "Datasets", "Torch"]),
   ],
   swiftLanguageModes: [.v5],

@@ -157,3 +157,53 @@ final class OptimizerTests: XCTestCase {
     for (x, e) in zip(a, expected) { XCTAssertEqual(x, e, accuracy: tol, file: file, line: line) }
   }
 }
+
+/// `Optimizer.maskState(ofParameterAt:by:)`, the hook sparse training uses to zero the state of pruned entries.
+final class OptimizerMaskStateTests: XCTestCase {
+  override func setUp() { Torch.threadCount = 2 }
+
+  func state(_ opt: any Optimizer, _ name: String) throws -> [Double] {
+    try opt.state().first { $0.name == name }!.tensor.toArray(Double.self)
+  }
+
+  func testSGDMomentumBufferIsMasked() throws {
+    let p = try Tensor([1.0, -2.0, 3.0]).requiringGrad()
+    let opt = try SGD(parameters: [p], learningRate: 0.1, momentum: 0.9)
+    try opt.maskState(ofParameterAt: 0, by: Tensor([true, false, true]))  // no state yet: nothing to do
+    try p.setGrad(Tensor([0.5, 1.0, -1.0]))
+    try opt.step()
+    try opt.maskState(ofParameterAt: 0, by: Tensor([true, false, true]))
+    XCTAssertEqual(try state(opt, "state.0.momentum_buffer"), [0.5, 0, -1])
+    try p.setGrad(Tensor([1.0, 1.0, 1.0]))
+    try opt.step()  // buf = 0.9·buf + g
+    XCTAssertEqual(try state(opt, "state.0.momentum_buffer")[1], 1)
+    XCTAssertThrowsError(try opt.maskState(ofParameterAt: 1, by: Tensor([true]))) { error in
+      XCTAssertTrue("\(error)".contains("index 1"), "\(error)")
+    }
+  }
+
+  func testAdamMomentsAreMasked() throws {
+    let p = try Tensor([1.0, -2.0]).requiringGrad()
+    let opt = try Adam(parameters: [p], learningRate: 0.01)
+    try p.setGrad(Tensor([0.5, 1.0]))
+    try opt.step()
+    try opt.maskState(ofParameterAt: 0, by: Tensor([false, true]))
+    XCTAssertEqual(try state(opt, "state.0.exp_avg")[0], 0)
+    XCTAssertEqual(try state(opt, "state.0.exp_avg")[1], 0.1, accuracy: 1e-12)
+    XCTAssertEqual(try state(opt, "state.0.exp_avg_sq")[0], 0)
+    XCTAssertEqual(try state(opt, "state.0.exp_avg_sq")[1], 0.001, accuracy: 1e-12)
+  }
+
+  func testDefaultImplementationRefuses() throws {
+    final class Plain: Optimizer {
+      let parameters: [Tensor] = []
+      var learningRate = 0.1
+      func step() throws {}
+      func state() throws -> [(name: String, tensor: Tensor)] { [] }
+      func loadState(_ state: [(name: String, tensor: Tensor)]) throws {}
+    }
+    XCTAssertThrowsError(try Plain().maskState(ofParameterAt: 0, by: Tensor([true]))) { error in
+      XCTAssertTrue("\(error)".contains("Plain"), "\(error)")
+    }
+  }
+}

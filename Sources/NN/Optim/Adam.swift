@@ -60,6 +60,13 @@ public final class Adam: Optimizer {
     }
   }
 
+  public func maskState(ofParameterAt index: Int, by mask: Tensor) throws {
+    guard parameters.indices.contains(index) else {
+      throw TorchError("\(type(of: self)).maskState: parameter index \(index) out of range 0..<\(parameters.count)")
+    }
+    try slots.mask(parameterAt: index, by: mask)
+  }
+
   public func state() throws -> [(name: String, tensor: Tensor)] {
     try slots.export(learningRate: learningRate, extra: [("step", try Tensor(scalar: Int64(stepCount)))])
   }

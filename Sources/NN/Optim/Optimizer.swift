@@ -14,12 +14,23 @@ public protocol Optimizer: AnyObject {
   func state() throws -> [(name: String, tensor: Tensor)]
   /// Restores what `state()` returned; throws on unknown or mis-shaped entries.
   func loadState(_ state: [(name: String, tensor: Tensor)]) throws
+  /// Multiplies, in place, every state tensor kept for `parameters[index]` (SGD's momentum
+  /// buffer, Adam's two moments) by `mask`, which broadcasts against the parameter; a bool mask
+  /// zeroes the entries where it is false. A parameter without state yet is left alone.
+  /// Sparse training calls this after pruning so that pruned entries carry no momentum.
+  func maskState(ofParameterAt index: Int, by mask: Tensor) throws
 }
 
 extension Optimizer {
   /// Drops every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`).
   public func zeroGrad() throws {
     for p in parameters { try p.setGrad(nil) }
+  }
+
+  /// The default throws, so that an optimizer with per-parameter state cannot silently skip
+  /// masking; a stateless optimizer implements `maskState(ofParameterAt:by:)` as a no-op.
+  public func maskState(ofParameterAt index: Int, by mask: Tensor) throws {
+    throw TorchError("\(type(of: self)) does not implement maskState(ofParameterAt:by:)")
   }
 }
 
@@ -40,6 +51,13 @@ struct OptimizerSlots {
       for (i, t) in values[s].enumerated() { if let t { out.append(("state.\(i).\(slot)", t)) } }
     }
     return out
+  }
+
+  /// Multiplies every slot of parameter `i` by `mask` in place (see `Optimizer.maskState`).
+  func mask(parameterAt i: Int, by mask: Tensor) throws {
+    try Torch.withNoGrad {
+      for slot in values { if let t = slot[i] { try t.mul_(mask) } }
+    }
   }
 
   /// Reads `state.<i>.<slot>` entries back, checking each against its parameter's shape.
