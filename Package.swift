@@ -54,6 +54,7 @@ let package = Package(
     .testTarget(name: "CheckpointIOTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ConstrainedTests", dependencies: ["Constrained", "NN", "Torch"]),
     .testTarget(name: "SparsityTests", dependencies: ["Sparsity", "NN", "Torch"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Fairness", "Datasets", "NN", "Torch"]),
     .testTarget(name: "FairnessTests", dependencies: ["Fairness", "Datasets", "Torch"]),
   ],
   swiftLanguageModes: [.v5],

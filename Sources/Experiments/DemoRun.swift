@@ -5,11 +5,19 @@ import Torch
 
 /// Settings of `fairprune demo`.
 public struct DemoConfig: Codable, Sendable {
-  public var model: ModelKind = .mlp
   public var dense = DenseTrainingConfig()
   public var data = SyntheticGroupedImagesConfig()
-  public var threads = 2
-  public init() {}
+  /// Shared settings of the NFT and CEAG runs (method is set per run).
+  public var run = RunConfig()
+  public var methods: [MethodKind] = [.nft, .ceag]
+  public init() {
+    dense.epochs = 10
+    run.sparsity = 0.97
+    run.epochs = 12
+    run.lastPruningEpoch = 4
+    run.tolerance = 0.02
+    run.dualLearningRate = 0.05
+  }
 }
 
 /// Codable mirror of the synthetic data settings.
@@ -19,7 +27,7 @@ public struct SyntheticGroupedImagesConfig: Codable, Sendable, Equatable {
   public var testCount = 2000
   public var noise = 6.0
   public init() {}
-  func make() -> SyntheticGroupedImages {
+  public func make() -> SyntheticGroupedImages {
     var s = SyntheticGroupedImages()
     s.seed = seed
     s.trainCount = trainCount
@@ -29,26 +37,39 @@ public struct SyntheticGroupedImagesConfig: Codable, Sendable, Equatable {
   }
 }
 
+/// The demo: dense model on the synthetic data, then each method at high sparsity; returns
+/// the combined Markdown report and writes one run directory per method under `output`.
 public enum DemoRun {
-  /// Trains the dense model and returns a Markdown table of per-group test accuracy.
-  public static func run(_ config: DemoConfig) throws -> String {
-    Torch.threadCount = config.threads
+  public static func run(_ config: DemoConfig, output: URL, progress: ProgressReporter = ProgressReporter()) throws -> (markdown: String, reports: [RunReport]) {
+    Torch.threadCount = config.run.threads
     let data = try config.data.make().make()
     Torch.manualSeed(config.dense.seed)
-    let model = try config.model.make(inputShape: Array(data.train.inputs.shape.dropFirst()), numClasses: data.info.numClasses)
-    try DenseTrainer.train(model, on: data.train, config: config.dense)
-    var lines = ["| split | group | count | accuracy |", "|---|---|---|---|"]
-    for (name, split) in [("train", data.train), ("test", data.test)] {
-      let p = try Evaluator.predict(model, on: split)
-      lines.append("| \(name) | all | \(split.count) | \(String(format: "%.2f%%", 100 * p.accuracy)) |")
-      let groups = try split.attributes.select(dim: 1, index: 0)
-      for (g, groupName) in data.info.attributes[0].values.enumerated() {
-        let mask = try groups.eq(Double(g))
-        let n = try mask.sum().itemInt()
-        let acc = n > 0 ? try p.correct.maskedSelect(mask).to(.float64).mean().item() : .nan
-        lines.append("| \(name) | \(groupName) | \(n) | \(String(format: "%.2f%%", 100 * acc)) |")
-      }
+    let dense = try config.run.model.make(inputShape: Array(data.train.inputs.shape.dropFirst()), numClasses: data.info.numClasses)
+    try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+    let denseFile = output.appendingPathComponent("dense.safetensors")
+    if FileManager.default.fileExists(atPath: denseFile.path) {
+      try dense.loadStateDict(SafeTensors.read(from: denseFile).tensors)
+      progress.line("loaded the dense model from \(denseFile.path)")
+    } else {
+      try DenseTrainer.train(dense, on: data.train, config: config.dense, progress: progress)
+      try SafeTensors.write(dense.stateDict().map { ($0.name, $0.tensor) }, to: denseFile)
     }
-    return lines.joined(separator: "\n")
+    var reports: [RunReport] = []
+    for method in config.methods {
+      var runConfig = config.run
+      runConfig.method = method
+      let run = try PruneRun(config: runConfig, data: data, directory: output.appendingPathComponent(method.rawValue), progress: progress)
+      if let report = try run.run(dense: dense) { reports.append(report) }
+    }
+    var md = ReportMarkdown.render(reports)
+    md += "\n## Verdicts (constraints ψ_g ≤ ε on the training split)\n\n"
+    for r in reports {
+      let train = r.splits["train"]
+      md += String(format: "- %@: max ψ_g = %.2f%% vs ε = %.2f%% → %@\n", r.method, 100 * (train?.maxExcessGap ?? .nan),
+                   100 * r.tolerance, r.feasibleOnTrain ? "feasible: no group pays more than ε for pruning"
+                     : "infeasible: some group lost more than ε beyond the overall drop")
+    }
+    try AtomicFileWriter.write(Data(md.utf8), to: output.appendingPathComponent("report.md"))
+    return (md, reports)
   }
 }

@@ -4,27 +4,29 @@ import Foundation
 
 struct Demo: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Train a dense model on the built-in synthetic grouped data and report per-group accuracy.")
+    abstract: "Dense model, then NFT and CEAG at 97% sparsity on the built-in synthetic data; per-group table and verdicts.")
 
-  @Option(help: "Architecture: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var model: String = ModelKind.mlp.rawValue
-  @Option(help: "Dense training epochs.") var epochs: Int = 10
-  @Option(help: "Random seed for data order and initialization.") var seed: UInt64 = 0
+  @Option(help: "Directory for the dense model and each method's run directory.") var output: String = "runs/demo"
+  @Option(help: "Architecture: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: String = ModelKind.mlp.rawValue
+  @Option(help: "Target sparsity of prunable weights.") var sparsity: Double = 0.97
+  @Option(help: "Tolerance ε on each group's excess accuracy gap (fraction).") var tolerance: Double = 0.02
+  @Option(help: "Random seed.") var seed: UInt64 = 0
   @Option(help: "Intra-op threads.") var threads: Int = 2
-  @Option(help: "Noise level of the synthetic images.") var noise: Double = 6
 
   func validate() throws {
     guard ModelKind(rawValue: model) != nil else { throw ValidationError("unknown model '\(model)'") }
-    guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
   }
 
   func run() throws {
     var config = DemoConfig()
-    config.model = ModelKind(rawValue: model)!
-    config.dense.epochs = epochs
+    config.run.model = ModelKind(rawValue: model)!
+    config.run.sparsity = sparsity
+    config.run.tolerance = tolerance
+    config.run.seed = seed
+    config.run.threads = threads
     config.dense.seed = seed
-    config.threads = threads
-    config.data.noise = noise
-    print(try DemoRun.run(config))
+    try config.run.validate()
+    let result = try DemoRun.run(config, output: URL(fileURLWithPath: output))
+    print(result.markdown)
   }
 }

@@ -1,0 +1,225 @@
+import Datasets
+import Fairness
+import Foundation
+import NN
+import Sparsity
+import Torch
+
+/// The dense -> GMP -> fine-tune -> evaluate pipeline of one method (SPEC 7.5), writing a run
+/// directory: config.json, dense_metrics.json, metrics.jsonl, checkpoint.safetensors,
+/// report.json and report.md. Every file is written atomically (temp file + rename), and a run
+/// whose directory holds a checkpoint resumes after its last finished epoch.
+public final class PruneRun {
+  public let config: RunConfig
+  public let data: GroupedDataset
+  public let directory: URL
+  let progress: ProgressReporter
+  /// Stop (returning nil) once this epoch's checkpoint is written, as if the job were killed;
+  /// the next `run` on the same directory resumes. For time-boxed jobs and resume tests.
+  public var stopAfterEpoch: Int?
+
+  public init(config: RunConfig, data: GroupedDataset, directory: URL, progress: ProgressReporter = ProgressReporter()) throws {
+    try config.validate()
+    self.config = config
+    self.data = data
+    self.directory = directory
+    self.progress = progress
+  }
+
+  var splits: [(name: String, split: GroupedSplit)] {
+    [("train", data.train)] + (data.validation.map { [("val", $0)] } ?? []) + [("test", data.test)]
+  }
+
+  /// Runs (or resumes) the method starting from `dense`, which is left unchanged.
+  @discardableResult
+  public func run(dense: any Module) throws -> RunReport? {
+    Torch.threadCount = config.threads
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try AtomicFileWriter.write(try ConfigFile.json(config), to: file("config.json"))
+    let names = config.groupAttributes.isEmpty ? data.info.attributes.map(\.name) : config.groupAttributes
+    let groups = try GroupSpec(info: data.info, attributeNames: names, mode: groupMode)
+    let densePerformance = try denseMetrics(dense, groups: groups)
+
+    // A fresh copy of the dense model becomes the sparse one.
+    Torch.manualSeed(config.seed)
+    let model = try config.model.make(inputShape: Array(data.train.inputs.shape.dropFirst()), numClasses: data.info.numClasses)
+    try model.loadStateDict(dense.stateDict())
+    let sgd = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
+                      nesterov: config.nesterov)
+    let masks = try SparsityMasks(model: model, optimizer: sgd)
+    let optimizer = MaskedOptimizer(sgd, masks: masks)
+    let gmp = try GradualMagnitudeSchedule(finalSparsity: config.sparsity, lastEpoch: config.lastPruningEpoch)
+    let pruner: any Pruner = config.structured ? StructuredChannelPruner() : LayerwiseMagnitudePruner()
+    let lrSchedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
+                                       totalEpochs: config.epochs)
+    let tuner = try FineTuner(model: model, primal: optimizer, groups: groups, dense: try DenseReference(densePerformance["train"]!),
+                              settings: mitigationSettings)
+
+    var history: [EpochMetrics] = []
+    var startEpoch = 0
+    if let resumed = try resume(model: model, masks: masks, tuner: tuner) {
+      startEpoch = resumed.epoch + 1
+      history = resumed.history
+      progress.line("resuming \(config.method.rawValue) after epoch \(resumed.epoch + 1)")
+    }
+
+    progress.begin()
+    for epoch in startEpoch..<config.epochs {
+      if epoch <= config.lastPruningEpoch { _ = try masks.prune(epoch: epoch, schedule: gmp, using: pruner) }
+      optimizer.learningRate = lrSchedule.learningRate(epoch: epoch)
+      let mitigate = config.mitigationWhilePruning || epoch >= config.lastPruningEpoch
+      let batches = try SplitBatches(data.train, batchSize: config.batchSize, shuffleSeed: config.seed &+ 7919 &* UInt64(epoch + 1))
+      var lossSum = 0.0
+      for (i, batch) in batches.enumerated() {
+        let b = try batch.get()
+        let record = try tuner.step(inputs: b.inputs, targets: b.targets, attributes: b.attributes, mitigate: mitigate)
+        lossSum += record.loss * Double(record.count)
+        progress.batch(phase: config.method.rawValue, epoch: epoch - startEpoch, epochs: config.epochs - startEpoch,
+                       batch: i + 1, batches: batches.count)
+      }
+      guard lossSum.isFinite else {
+        throw ConfigError("\(config.method.rawValue) diverged in epoch \(epoch + 1): the training loss is \(lossSum); " +
+                          "lower learning_rate (\(config.learningRate)) or dual_learning_rate (\(config.dualLearningRate))")
+      }
+      let sparsity = try masks.report().fraction
+      let multiplierMax = try tuner.multipliers().map { try $0.max().item() }
+      for (name, split) in splits {
+        let metrics = try evaluate(model, on: split, groups: groups, dense: densePerformance[name]!)
+        history.append(EpochMetrics(epoch: epoch, split: name, sparsity: sparsity, learningRate: optimizer.learningRate,
+                                    trainLoss: name == "train" ? lossSum / Double(data.train.count) : nil,
+                                    multiplierMax: multiplierMax, metrics: metrics))
+      }
+      try checkpoint(epoch: epoch, model: model, tuner: tuner, history: history)
+      let train = history.last { $0.split == "train" }!.metrics
+      progress.line(String(format: "%@ epoch %d/%d: sparsity %.3f, train acc %.2f%%, train max ψ %.2f%%, train Ψ_PW %.2f%%",
+                           config.method.rawValue, epoch + 1, config.epochs, sparsity, 100 * train.accuracy,
+                           100 * train.maxExcessGap, 100 * train.psiPW))
+      if epoch == stopAfterEpoch { return nil }
+    }
+    let report = try makeReport(history: history, groups: groups)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try AtomicFileWriter.write(try encoder.encode(report), to: file("report.json"))
+    try AtomicFileWriter.write(Data(ReportMarkdown.render([report]).utf8), to: file("report.md"))
+    return report
+  }
+
+  func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+  var groupMode: GroupSpec.Mode {
+    switch config.groupMode {
+    case .single: return .single
+    case .separate: return .separate
+    case .intersectional: return .intersectional
+    }
+  }
+
+  var mitigationSettings: MitigationSettings {
+    let method: MitigationMethod
+    switch config.method {
+    case .nft, .nftES: method = .nft
+    case .el: method = .equalizedLoss
+    case .elRB: method = .equalizedLossReplay
+    case .ceag: method = .ceag
+    case .ceagNoRB: method = .ceagNoReplay
+    }
+    return MitigationSettings(method: method, tolerance: config.tolerance, bufferSize: config.bufferSize,
+                              dualLearningRate: config.dualLearningRate, equalizedLossAbsolute: config.equalizedLossAbsolute,
+                              weightDecay: config.weightDecay,
+                              l2Scope: config.weightDecayScope == .all ? .all : .lastLayerOnly)
+  }
+
+  /// Dense per-split performance, computed once and cached in dense_metrics.json.
+  func denseMetrics(_ dense: any Module, groups: GroupSpec) throws -> [String: SplitPerformance] {
+    let url = file("dense_metrics.json")
+    if let data = try? Data(contentsOf: url),
+       let cached = try? JSONDecoder().decode([String: SplitPerformance].self, from: data),
+       Set(cached.keys) == Set(splits.map(\.name)) {
+      return cached
+    }
+    var result: [String: SplitPerformance] = [:]
+    for (name, split) in splits {
+      let p = try Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize)
+      result[name] = try SplitPerformance(correct: p.correct, groupIDs: groups.groupIDs(attributes: split.attributes),
+                                          numGroups: groups.numGroups, losses: p.losses)
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try AtomicFileWriter.write(try encoder.encode(result), to: url)
+    return result
+  }
+
+  func evaluate(_ model: any Module, on split: GroupedSplit, groups: GroupSpec, dense: SplitPerformance) throws -> DisparityMetrics {
+    let p = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize)
+    let sparse = try SplitPerformance(correct: p.correct, groupIDs: groups.groupIDs(attributes: split.attributes),
+                                      numGroups: groups.numGroups, losses: p.losses)
+    return try DisparityMetrics(dense: dense, sparse: sparse, spec: groups, tolerance: config.tolerance)
+  }
+
+  /// Model, masks, optimizer, multipliers and buffers after `epoch`, plus metrics.jsonl.
+  func checkpoint(epoch: Int, model: any Module, tuner: FineTuner, history: [EpochMetrics]) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let lines = try history.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+    try AtomicFileWriter.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: file("metrics.jsonl"))
+    var tensors = model.stateDict().map { ("model.\($0.name)", $0.tensor) }
+    tensors += try tuner.state().map { ("tuner.\($0.name)", $0.tensor) }
+    try SafeTensors.write(tensors, metadata: ["epoch": "\(epoch)", "method": config.method.rawValue], to: file("checkpoint.safetensors"))
+  }
+
+  /// Restores the last checkpoint of this directory, if any, with the metrics recorded up to it.
+  func resume(model: any Module, masks: SparsityMasks, tuner: FineTuner) throws -> (epoch: Int, history: [EpochMetrics])? {
+    let url = file("checkpoint.safetensors")
+    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+    let saved = try SafeTensors.read(from: url)
+    guard let epochText = saved.metadata["epoch"], let epoch = Int(epochText) else {
+      throw ConfigError("\(url.path): checkpoint has no epoch in its metadata")
+    }
+    guard saved.metadata["method"] == config.method.rawValue else {
+      throw ConfigError("\(url.path): checkpoint belongs to method \(saved.metadata["method"] ?? "?"), not \(config.method.rawValue)")
+    }
+    func strip(_ prefix: String) -> [(name: String, tensor: Tensor)] {
+      saved.tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+    }
+    try model.loadStateDict(strip("model."))
+    try masks.refresh()
+    try tuner.loadState(strip("tuner."))
+    var history: [EpochMetrics] = []
+    if let text = try? String(contentsOf: file("metrics.jsonl"), encoding: .utf8) {
+      for (n, line) in text.split(separator: "\n").enumerated() {
+        do {
+          let m = try JSONDecoder().decode(EpochMetrics.self, from: Data(line.utf8))
+          if m.epoch <= epoch { history.append(m) }
+        } catch {
+          throw ConfigError("\(file("metrics.jsonl").path):\(n + 1): unreadable metrics line: \(error)")
+        }
+      }
+    }
+    return (epoch, history)
+  }
+
+  /// The final epoch's metrics, or for NFT+ES the epoch at the final sparsity with the best
+  /// selection accuracy (validation split if any, else test, as the paper; strictly greater wins).
+  func makeReport(history: [EpochMetrics], groups: GroupSpec) throws -> RunReport {
+    var chosen = config.epochs - 1
+    var selectedOn: String?
+    if config.method == .nftES {
+      let selection = data.validation != nil ? "val" : "test"
+      selectedOn = selection
+      var best = -Double.infinity
+      for m in history where m.split == selection && m.epoch >= config.lastPruningEpoch && m.metrics.accuracy > best {
+        best = m.metrics.accuracy
+        chosen = m.epoch
+      }
+    }
+    var splitMetrics: [String: DisparityMetrics] = [:]
+    var achieved = 0.0
+    for m in history where m.epoch == chosen {
+      splitMetrics[m.split] = m.metrics
+      achieved = m.sparsity
+    }
+    return RunReport(method: config.method.rawValue, sparsityTarget: config.sparsity, achievedSparsity: achieved,
+                     tolerance: config.tolerance, seed: config.seed, groups: groups.groupNames, splits: splitMetrics,
+                     epoch: chosen, selectedOn: selectedOn, weightDecayScope: config.weightDecayScope.rawValue)
+  }
+}

@@ -1,0 +1,138 @@
+import Datasets
+import Experiments
+import Fairness
+import Foundation
+import NN
+import Torch
+import XCTest
+
+/// End-to-end runs on the built-in synthetic data (small MLP, short schedule).
+final class PipelineTests: XCTestCase {
+  var output: URL!
+
+  override func setUpWithError() throws {
+    Torch.threadCount = 2
+    output = FileManager.default.temporaryDirectory.appendingPathComponent("fairprune-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+  }
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: output) }
+
+  func quietProgress() -> ProgressReporter { ProgressReporter(enabled: false) }
+
+  /// The demo's data and a dense MLP trained on it (shared by the tests through a static cache).
+  static var cached: (GroupedDataset, any Module)?
+  func denseSetup() throws -> (GroupedDataset, any Module) {
+    if let c = Self.cached { return c }
+    let config = DemoConfig()
+    let data = try config.data.make().make()
+    Torch.manualSeed(0)
+    let dense = try ModelKind.mlp.make(inputShape: Array(data.train.inputs.shape.dropFirst()), numClasses: data.info.numClasses)
+    try DenseTrainer.train(dense, on: data.train, config: config.dense, progress: quietProgress())
+    Self.cached = (data, dense)
+    return (data, dense)
+  }
+
+  func config(_ method: MethodKind) -> RunConfig {
+    var c = DemoConfig().run
+    c.method = method
+    return c
+  }
+
+  /// SPEC 7.7: CEAG ends feasible on train at a tolerance NFT violates, at similar sparsity.
+  func testCEAGFeasibleWhereNFTIsNot() throws {
+    let (data, dense) = try denseSetup()
+    let nft = try XCTUnwrap(PruneRun(config: config(.nft), data: data, directory: output.appendingPathComponent("nft"),
+                                     progress: quietProgress()).run(dense: dense))
+    let ceag = try XCTUnwrap(PruneRun(config: config(.ceag), data: data, directory: output.appendingPathComponent("ceag"),
+                                      progress: quietProgress()).run(dense: dense))
+    let tol = config(.ceag).tolerance
+    XCTAssertGreaterThan(nft.splits["train"]!.maxExcessGap, 5 * tol, "NFT should hurt the small groups")
+    XCTAssertFalse(nft.feasibleOnTrain)
+    XCTAssertLessThanOrEqual(ceag.splits["train"]!.maxExcessGap, tol)
+    XCTAssertTrue(ceag.feasibleOnTrain)
+    XCTAssertEqual(ceag.achievedSparsity, 0.97, accuracy: 0.005)
+    XCTAssertEqual(nft.achievedSparsity, ceag.achievedSparsity, accuracy: 1e-9)
+    // report.json carries the documented shape with fractions.
+    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("ceag/report.json"))) as! [String: Any]
+    for key in ["method", "sparsity_target", "achieved_sparsity", "tolerance", "seed", "groups", "splits"] {
+      XCTAssertNotNil(json[key], key)
+    }
+    let train = (json["splits"] as! [String: Any])["train"] as! [String: Any]
+    for key in ["accuracy", "dense_accuracy", "psi_pw", "max_excess_gap", "feasible", "groups"] { XCTAssertNotNil(train[key], key) }
+    let group = (train["groups"] as! [[String: Any]])[0]
+    for key in ["name", "count", "accuracy", "dense_accuracy", "gap", "excess_gap"] { XCTAssertNotNil(group[key], key) }
+    XCTAssertTrue((0...1).contains(train["accuracy"] as! Double))
+    XCTAssertNil(json["unexpected"])
+    let lines = try String(contentsOf: output.appendingPathComponent("ceag/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(lines.count, 12 * 2, "one line per epoch and split")
+  }
+
+  /// Equalized loss with replay buffers shrinks the spread of group losses on train relative to NFT.
+  func testEqualizedLossReducesLossGap() throws {
+    let (data, dense) = try denseSetup()
+    func lossSpread(_ method: MethodKind) throws -> Double {
+      var c = config(method)
+      let r = try XCTUnwrap(PruneRun(config: c, data: data, directory: output.appendingPathComponent(method.rawValue),
+                                     progress: quietProgress()).run(dense: dense))
+      let losses = r.splits["train"]!.groups.compactMap(\.loss)
+      XCTAssertEqual(losses.count, 5)
+      return losses.max()! - losses.min()!
+    }
+    let nft = try lossSpread(.nft)
+    let el = try lossSpread(.elRB)
+    XCTAssertLessThan(el, 0.5 * nft, "EL+RB loss spread \(el) vs NFT \(nft)")
+  }
+
+  /// A run killed after an epoch and resumed ends with the same report.json as an uninterrupted one.
+  func testResumeGivesIdenticalReport() throws {
+    let (data, dense) = try denseSetup()
+    var c = config(.ceag)
+    c.epochs = 7
+    c.lastPruningEpoch = 3
+    let full = output.appendingPathComponent("full"), resumed = output.appendingPathComponent("resumed")
+    _ = try PruneRun(config: c, data: data, directory: full, progress: quietProgress()).run(dense: dense)
+    let first = try PruneRun(config: c, data: data, directory: resumed, progress: quietProgress())
+    first.stopAfterEpoch = 4
+    XCTAssertNil(try first.run(dense: dense))
+    XCTAssertFalse(FileManager.default.fileExists(atPath: resumed.appendingPathComponent("report.json").path))
+    _ = try PruneRun(config: c, data: data, directory: resumed, progress: quietProgress()).run(dense: dense)
+    XCTAssertEqual(try Data(contentsOf: full.appendingPathComponent("report.json")),
+                   try Data(contentsOf: resumed.appendingPathComponent("report.json")))
+    XCTAssertEqual(try Data(contentsOf: full.appendingPathComponent("metrics.jsonl")),
+                   try Data(contentsOf: resumed.appendingPathComponent("metrics.jsonl")))
+  }
+
+  /// A diverging run stops with an error naming the learning rates instead of writing NaN metrics.
+  func testDivergenceIsReported() throws {
+    let (data, dense) = try denseSetup()
+    var c = config(.elRB)
+    c.dualLearningRate = 50
+    c.epochs = 6
+    c.lastPruningEpoch = 1
+    XCTAssertThrowsError(try PruneRun(config: c, data: data, directory: output.appendingPathComponent("div"),
+                                      progress: quietProgress()).run(dense: dense)) {
+      XCTAssertTrue("\($0)".contains("dual_learning_rate"), "\($0)")
+    }
+  }
+
+  func testInvalidConfigNamesTheSetting() {
+    var c = RunConfig()
+    c.sparsity = 1.5
+    XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("sparsity = 1.5"), "\($0)") }
+    c = RunConfig()
+    c.lastPruningEpoch = 40
+    XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("last_pruning_epoch = 40"), "\($0)") }
+  }
+
+  func testConfigFileUnknownKeyAndYAML() throws {
+    let yaml = output.appendingPathComponent("run.yaml")
+    try "method: nft\nsparsity: 0.8\nbuffer_size: 10\n".write(to: yaml, atomically: true, encoding: .utf8)
+    let c = try ConfigFile.load(yaml.path)
+    XCTAssertEqual(c.method, .nft)
+    XCTAssertEqual(c.sparsity, 0.8)
+    XCTAssertEqual(c.bufferSize, 10)
+    let bad = output.appendingPathComponent("bad.json")
+    try #"{"sparsity": 0.5, "sparsityy": 1}"#.write(to: bad, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try ConfigFile.load(bad.path)) { XCTAssertTrue("\($0)".contains("sparsityy"), "\($0)") }
+  }
+}
