@@ -1,0 +1,124 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+extension ModelKind: ExpressibleByArgument {}
+extension MethodKind: ExpressibleByArgument {}
+extension DatasetSource: ExpressibleByArgument {}
+extension WeightDecayScope: ExpressibleByArgument {}
+
+/// Options every data-using command shares.
+struct DataOptions: ParsableArguments {
+  @Option(help: "Dataset: \(DatasetSource.allCases.map(\.rawValue).joined(separator: ", ")).") var dataset: DatasetSource = .synthetic
+  @Option(help: "Seed of the synthetic data.") var dataSeed: UInt64 = 1234
+}
+
+struct Train: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Train a dense model and save it as safetensors.")
+  @OptionGroup var data: DataOptions
+  @Option(help: "Architecture: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: ModelKind = .mlp
+  @Option(help: "Epochs.") var epochs: Int = 10
+  @Option(help: "Learning rate (SGD, momentum 0.9).") var learningRate: Double = 0.05
+  @Option(help: "Seed of initialization and data order.") var seed: UInt64 = 0
+  @Option(help: "Output file (.safetensors).") var output: String = "dense.safetensors"
+
+  func validate() throws {
+    guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
+  }
+
+  func run() throws {
+    let dataset = try data.dataset.load(seed: data.dataSeed)
+    var config = DenseTrainingConfig()
+    config.epochs = epochs
+    config.learningRate = learningRate
+    config.seed = seed
+    let net = try model.make(inputShape: Array(dataset.train.inputs.shape.dropFirst()), numClasses: dataset.info.numClasses)
+    try DenseTrainer.train(net, on: dataset.train, config: config)
+    try DenseModelFile.save(net, to: output)
+    print("saved \(output); test accuracy \(String(format: "%.2f%%", 100 * (try Evaluator.predict(net, on: dataset.test).accuracy)))")
+  }
+}
+
+struct Prune: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Prune a dense model with GMP while fine-tuning with a method; write a run directory.",
+    discussion: "Settings come from --config (JSON or YAML, keys as in config.json of a run) and are overridden by the options given.")
+  @OptionGroup var data: DataOptions
+  @Option(help: "Dense model (.safetensors, or a PyTorch state dict .pt).") var dense: String
+  @Option(help: "Config file (JSON or YAML).") var config: String?
+  @Option(help: "Run directory (resumed if it holds a checkpoint).") var output: String
+  @Option(help: "Method: \(MethodKind.allCases.map(\.rawValue).joined(separator: ", ")).") var method: MethodKind?
+  @Option(help: "Architecture of the dense model.") var model: ModelKind?
+  @Option(help: "Target sparsity in [0, 1).") var sparsity: Double?
+  @Flag(help: "Prune whole output channels.") var structured = false
+  @Option(help: "Tolerance ε on each group's excess accuracy gap (fraction).") var tolerance: Double?
+  @Option(help: "Replay-buffer size k per group.") var bufferSize: Int?
+  @Option(help: "Dual (multiplier) learning rate.") var dualLr: Double?
+  @Option(help: "Primal learning rate.") var learningRate: Double?
+  @Option(help: "Total epochs (GMP + fine-tuning).") var epochs: Int?
+  @Option(help: "Last GMP epoch; mitigation starts there.") var lastPruningEpoch: Int?
+  @Option(help: "L2 coefficient in the objective.") var weightDecay: Double?
+  @Option(help: "L2 scope: all or last-layer-only.") var weightDecayScope: WeightDecayScope?
+  @Option(help: "Seed.") var seed: UInt64?
+
+  func resolved() throws -> RunConfig {
+    var c = try config.map(ConfigFile.load) ?? RunConfig()
+    if let method { c.method = method }
+    if let model { c.model = model }
+    if let sparsity { c.sparsity = sparsity }
+    if structured { c.structured = true }
+    if let tolerance { c.tolerance = tolerance }
+    if let bufferSize { c.bufferSize = bufferSize }
+    if let dualLr { c.dualLearningRate = dualLr }
+    if let learningRate { c.learningRate = learningRate }
+    if let epochs { c.epochs = epochs }
+    if let lastPruningEpoch { c.lastPruningEpoch = lastPruningEpoch }
+    if let weightDecay { c.weightDecay = weightDecay }
+    if let weightDecayScope { c.weightDecayScope = weightDecayScope }
+    if let seed { c.seed = seed }
+    try c.validate()
+    return c
+  }
+
+  func validate() throws {
+    do { _ = try resolved() } catch let e as ConfigError { throw ValidationError(e.message) }
+  }
+
+  func run() throws {
+    let c = try resolved()
+    let dataset = try data.dataset.load(seed: data.dataSeed)
+    let net = try c.model.make(inputShape: Array(dataset.train.inputs.shape.dropFirst()), numClasses: dataset.info.numClasses)
+    try DenseModelFile.load(dense, into: net)
+    let run = try PruneRun(config: c, data: dataset, directory: URL(fileURLWithPath: output))
+    if let report = try run.run(dense: net) { print(ReportMarkdown.render([report])) }
+  }
+}
+
+struct Evaluate: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Per-group accuracy of a saved model on each split.")
+  @OptionGroup var data: DataOptions
+  @Option(help: "Model file (.safetensors or .pt).") var modelFile: String
+  @Option(help: "Architecture.") var model: ModelKind = .mlp
+
+  func run() throws {
+    let dataset = try data.dataset.load(seed: data.dataSeed)
+    let net = try model.make(inputShape: Array(dataset.train.inputs.shape.dropFirst()), numClasses: dataset.info.numClasses)
+    try DenseModelFile.load(modelFile, into: net)
+    print(try GroupAccuracyTable.render(net, dataset: dataset))
+  }
+}
+
+struct Report: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Combine the report.json of run directories into one Markdown report.")
+  @Argument(help: "Run directories.") var runs: [String]
+
+  func run() throws {
+    let reports = try runs.map { dir -> RunReport in
+      let path = URL(fileURLWithPath: dir).appendingPathComponent("report.json")
+      do { return try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: path)) } catch {
+        throw ValidationError("\(path.path): \(error.localizedDescription)")
+      }
+    }
+    print(ReportMarkdown.render(reports))
+  }
+}
