@@ -36,7 +36,12 @@ let package = Package(
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "NN", dependencies: ["Torch"]),
     .target(name: "Constrained", dependencies: ["Torch", "NN"]),
-    .target(name: "Datasets", dependencies: ["Torch"]),
+    .target(
+      name: "CImageCodec",
+      cSettings: [.unsafeFlags(["-O2"])],
+      linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
+    ),
+    .target(name: "Datasets", dependencies: ["Torch", "CImageCodec"]),
     .executableTarget(
       name: "fairprune",
       dependencies: ["NN", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -47,6 +52,7 @@ let package = Package(
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CheckpointIOTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ConstrainedTests", dependencies: ["Constrained", "NN", "Torch"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Torch"]),
   ],
   swiftLanguageModes: [.v5],
   cxxLanguageStandard: .cxx17
