@@ -108,6 +108,19 @@ final class UTKFaceTests: DatasetsTestCase {
     XCTAssertTrue(Set(manifest.test.records.map(\.path)).isDisjoint(with: all))
   }
 
+  func testManifestLoadsIntoMemoryAndBatches() throws {
+    let (manifest, _) = try UTKFace(root: try makeFolder(), protected: [.race, .gender]).read()
+    let options = ImageLoadOptions(decode: DecodeTransform(resize: .exact(height: 8, width: 8)), threads: 2)
+    let data = try manifest.load(trainTransform: .utkFaceTrain, evalTransform: .utkFaceEval, options: options)
+    XCTAssertEqual(data.train.count, 8)
+    XCTAssertEqual(data.test.count, 2)
+    XCTAssertEqual(data.train.labels.targets, manifest.train.records.map { Int64($0.target) })
+    let loader = try DataLoader(data.train, batchSize: 3, shuffle: true, seed: 1)
+    let batch = try loader.makeBatch(epoch: 0, batch: 0)
+    XCTAssertEqual(batch.inputs.shape, [3, 3, 8, 8])
+    XCTAssertEqual(batch.attributes.shape, [3, 2])
+  }
+
   func testMissingDirectoryAndEmptySplitsThrow() throws {
     assertDatasetError(["nowhere", "no such directory"]) {
       try UTKFace(root: self.tempDir.appendingPathComponent("nowhere")).read()
