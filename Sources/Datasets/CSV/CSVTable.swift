@@ -8,7 +8,9 @@ import Foundation
 /// an unquoted field, or a row with another number of fields than the header throws a
 /// `DatasetError` naming the file and line.
 public struct CSVTable: Sendable {
+  /// Column names, trimmed.
   public var header: [String]
+  /// Data rows, each with one field per column.
   public var rows: [[String]]
   /// The 1-based line on which each row starts.
   public var lines: [Int]

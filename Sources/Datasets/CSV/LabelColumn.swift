@@ -12,7 +12,9 @@ public struct LabelColumn: Sendable, Equatable, Codable {
     case integers(count: Int)
   }
 
+  /// The column name in the header.
   public var name: String
+  /// How its text maps to label indices.
   public var encoding: Encoding
 
   public init(_ name: String, encoding: Encoding = .inferred) {

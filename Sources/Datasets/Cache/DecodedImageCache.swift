@@ -17,6 +17,7 @@ import Darwin
 /// File layout: `FPIMG001`, header length (UInt64 LE), JSON header, count·C·H·W image bytes,
 /// `FPIMGEND`.
 public struct DecodedImageCache: Sendable {
+  /// Where cache files live (created on first write).
   public let directory: URL
 
   public init(directory: URL) {

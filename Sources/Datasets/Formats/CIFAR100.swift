@@ -21,7 +21,9 @@ public struct CIFAR100: Sendable {
   public var root: URL
   /// nil: whichever format is present (binary first).
   public var format: Format?
+  /// Protected attribute columns, in order.
   public var protected: [Label]
+  /// Only `validationFraction` / `validationSeed` apply: CIFAR-100 has its own test split.
   public var split: SplitOptions
 
   public init(root: URL, format: Format? = nil, protected: [Label] = [.fine], split: SplitOptions = SplitOptions()) {

@@ -5,10 +5,15 @@ import Foundation
 /// 1 validation, 2 test) and the image folder `img_align_celeba`. Any attribute can be the
 /// (binary) target or a protected attribute; -1 is value 0 ("not <name>") and 1 is value 1.
 public struct CelebA: Sendable {
+  /// The folder with `list_attr_celeba.txt` and `list_eval_partition.txt`.
   public var root: URL
+  /// The image folder; nil: `root/img_align_celeba`.
   public var imageDirectory: URL?
+  /// The attribute predicted (e.g. "Smiling").
   public var target: String
+  /// Protected attributes (e.g. ["Male", "Young"]).
   public var protected: [String]
+  /// What to do with a malformed attribute line.
   public var badRecords: BadRecordPolicy
 
   public init(root: URL, imageDirectory: URL? = nil, target: String, protected: [String], badRecords: BadRecordPolicy = .fail) {
@@ -42,6 +47,7 @@ public struct CelebA: Sendable {
     return out
   }
 
+  /// Reads both lists; train / validation / test follow the official partition.
   public func read() throws -> ImageDatasetManifest {
     let attrURL = root.appendingPathComponent("list_attr_celeba.txt")
     let partitionURL = root.appendingPathComponent("list_eval_partition.txt")

@@ -6,9 +6,11 @@ import Foundation
 /// `fairface-img-margin125-trainval` (padding 1.25). The CSV `file` values (`train/1.jpg`) are
 /// relative to that folder. The official train CSV is train, the val CSV is test (SPEC.md 7.1).
 public struct FairFace: Sendable {
+  /// A label that can be the target or a protected attribute.
   public enum Attribute: String, Sendable, CaseIterable, Codable {
     case race, gender, age
   }
+  /// The two released crops; the raw value is the image folder name.
   public enum Padding: String, Sendable, CaseIterable, Codable {
     case margin025 = "fairface-img-margin025-trainval"
     case margin125 = "fairface-img-margin125-trainval"
@@ -16,16 +18,24 @@ public struct FairFace: Sendable {
 
   /// Race names in label order (SPEC.md 7.1).
   public static let raceNames = ["East Asian", "Indian", "Black", "White", "Middle Eastern", "Latino_Hispanic", "Southeast Asian"]
+  /// Gender names in label order.
   public static let genderNames = ["Male", "Female"]
+  /// Age groups in label order.
   public static let ageNames = ["0-2", "3-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "more than 70"]
 
+  /// The folder with the two label CSVs.
   public var root: URL
+  /// Which image variant to read.
   public var padding: Padding
   /// The folder the CSV paths are relative to; nil: `root/<padding folder>` if it exists, else `root`.
   public var imageDirectory: URL?
+  /// The label predicted.
   public var target: Attribute
+  /// Protected attributes, in column order.
   public var protected: [Attribute]
+  /// Only the validation part applies: the val CSV is the test split.
   public var split: SplitOptions
+  /// What to do with a CSV row whose path or label is bad.
   public var badRecords: BadRecordPolicy
 
   public init(root: URL, padding: Padding = .margin025, imageDirectory: URL? = nil, target: Attribute = .race,
@@ -54,6 +64,7 @@ public struct FairFace: Sendable {
     return FileManager.default.fileExists(atPath: variant.path) ? variant : root
   }
 
+  /// Reads both CSVs into records (images are decoded later, by `load`).
   public func read() throws -> ImageDatasetManifest {
     try split.validate()
     let images = resolvedImageDirectory

@@ -12,14 +12,23 @@ import Foundation
 /// the CSV says which rows are `train`, `test` and `val`/`valid`/`validation`; without it
 /// `SplitOptions` draws a seeded test split. Paths must stay inside `root`.
 public struct ImageFolderCSV: Sendable {
+  /// The folder the CSV paths are relative to.
   public var root: URL
+  /// The label file.
   public var csv: URL
+  /// The column holding each image's relative path.
   public var pathColumn: String
+  /// The label predicted.
   public var target: LabelColumn
+  /// Protected attributes, in column order.
   public var protected: [LabelColumn]
+  /// A column saying train / test / val per row; nil: a seeded split.
   public var splitColumn: String?
+  /// The seeded test split (without `splitColumn`) and the validation hold-out.
   public var split: SplitOptions
+  /// What to do with a row whose path or label is bad.
   public var badRecords: BadRecordPolicy
+  /// The field separator.
   public var delimiter: Character
 
   public init(root: URL, csv: URL, pathColumn: String = "path", target: LabelColumn, protected: [LabelColumn],

@@ -14,6 +14,7 @@ import Torch
 /// reports it; `.fail` throws naming the file, line and column. A missing or out-of-range
 /// label follows `badRecords`.
 public struct TabularCSV: Sendable {
+  /// What to do with a missing feature value.
   public enum MissingValues: String, Sendable, CaseIterable, Codable {
     case impute, dropRow, fail
   }
@@ -21,19 +22,27 @@ public struct TabularCSV: Sendable {
   /// `""`, `"?"`, `"NA"`, `"N/A"`, `"NaN"`, `"nan"`, `"null"`, `"None"`.
   public static let defaultMissingValueMarkers: Set<String> = ["", "?", "NA", "N/A", "NaN", "nan", "null", "None"]
 
+  /// The table.
   public var csv: URL
+  /// The label predicted.
   public var target: LabelColumn
+  /// Protected attributes (not used as features).
   public var protected: [LabelColumn]
   /// Columns that are neither labels nor features (ids, free text).
   public var ignoredColumns: [String]
   /// Columns to one-hot encode even though their values are numbers (codes, zip codes).
   public var categoricalColumns: [String]
+  /// Texts that mean "no value".
   public var missingValueMarkers: Set<String>
+  /// The policy for missing feature values.
   public var missingValues: MissingValues
+  /// What to do with a row whose label is missing or out of range.
   public var badRecords: BadRecordPolicy
   /// A column saying `train` / `test` / `val` per row; nil: a seeded split from `split`.
   public var splitColumn: String?
+  /// The seeded test split (without `splitColumn`) and the validation hold-out.
   public var split: SplitOptions
+  /// The field separator.
   public var delimiter: Character
 
   public init(csv: URL, target: LabelColumn, protected: [LabelColumn], ignoredColumns: [String] = [],
@@ -57,10 +66,13 @@ public struct TabularCSV: Sendable {
   public struct Report: Sendable, Equatable {
     /// One name per feature: the column name, or `column=value` for a one-hot feature.
     public var featureNames: [String]
+    /// Columns standardized as numbers.
     public var numericColumns: [String]
+    /// Columns one-hot encoded.
     public var categoricalColumns: [String]
     /// Training mean and standard deviation of each numeric column.
     public var means: [Double]
+    /// Training population standard deviation per numeric column (1 for a constant column).
     public var standardDeviations: [Double]
     /// Rows left out, with the reason.
     public var skipped: [SkippedItem]
@@ -68,6 +80,7 @@ public struct TabularCSV: Sendable {
     public var imputed: Int
   }
 
+  /// Reads, splits and encodes the table; features are float32 [N, F].
   public func read() throws -> (dataset: GroupedDataset, report: Report) {
     try split.validate()
     let table = try CSVTable.read(contentsOf: csv, delimiter: delimiter)

@@ -29,10 +29,15 @@ public struct UTKFace: Sendable {
   /// Age bucket edges of the reference code: bucket = number of edges <= age.
   public static let defaultAgeBuckets = [10, 15, 20, 25, 30, 40, 50, 60]
 
+  /// The folder of images.
   public var root: URL
+  /// The label predicted.
   public var target: Attribute
+  /// Protected attributes, in column order.
   public var protected: [Attribute]
+  /// Edges of the age buckets (strictly increasing).
   public var ageBuckets: [Int]
+  /// The seeded 80/20 split and optional validation hold-out.
   public var split: SplitOptions
 
   public init(root: URL, target: Attribute = .race, protected: [Attribute] = [.race],
@@ -56,6 +61,7 @@ public struct UTKFace: Sendable {
     public var malformed: [SkippedItem]
     /// Images kept, per race / gender label value.
     public var raceCounts: [Int]
+    /// Images kept per gender label value.
     public var genderCounts: [Int]
     /// Youngest and oldest age kept.
     public var ageRange: ClosedRange<Int>?

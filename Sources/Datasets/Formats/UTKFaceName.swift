@@ -1,5 +1,6 @@
 /// The labels in a UTKFace file name `[age]_[gender]_[race]_[datetime].jpg(.chip.jpg)`.
 public struct UTKFaceLabels: Sendable, Equatable {
+  /// Age in years.
   public var age: Int
   /// 0 male, 1 female.
   public var gender: Int

@@ -5,10 +5,15 @@ import Foundation
 /// training and nothing but the current batches is held in memory. Every image must have the
 /// same size after `decode`.
 public struct ImageFileSplit: BatchSource {
+  /// The files, relative to the list's root.
   public let list: ImageList
+  /// One row per file.
   public let labels: LabelTable
+  /// Resize / crop at decode time.
   public var decode: DecodeTransform
+  /// Crop / flip / normalization per batch.
   public var transform: BatchTransform
+  /// Decoding threads per batch.
   public var threads: Int
 
   public init(list: ImageList, attributeCount: Int, decode: DecodeTransform = .none, transform: BatchTransform,

@@ -21,7 +21,9 @@ public struct ImageRecord: Sendable, Equatable {
 
 /// A split's images as files under one root directory, not yet decoded.
 public struct ImageList: Sendable, Equatable {
+  /// The folder record paths are relative to.
   public var root: URL
+  /// The split's images and labels.
   public var records: [ImageRecord]
 
   public init(root: URL, records: [ImageRecord]) {
@@ -48,6 +50,7 @@ public struct ImageList: Sendable, Equatable {
 
 /// A dataset of image files with its splits, as a format reader returns it.
 public struct ImageDatasetManifest: Sendable {
+  /// Class and protected-attribute names.
   public var info: DatasetInfo
   public var train: ImageList
   public var test: ImageList

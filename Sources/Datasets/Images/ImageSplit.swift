@@ -5,9 +5,13 @@ import Torch
 ///
 /// Subsets share the store: `storeIndices[i]` is the store slot of sample i.
 public struct ImageSplit: BatchSource {
+  /// The decoded images (possibly shared with other splits).
   public let store: ImageStore
+  /// Store slot of each sample.
   public let storeIndices: [Int]
+  /// One row per sample.
   public let labels: LabelTable
+  /// Crop / flip / normalization applied per batch.
   public var transform: BatchTransform
 
   /// Throws when the labels and indices disagree in count, an index is outside the store, or
@@ -60,6 +64,7 @@ public struct ImageSplit: BatchSource {
 
 /// A dataset whose splits are decoded images in memory.
 public struct ImageDataset: Sendable {
+  /// Class and protected-attribute names.
   public var info: DatasetInfo
   public var train: ImageSplit
   public var test: ImageSplit

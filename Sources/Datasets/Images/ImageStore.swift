@@ -9,6 +9,7 @@ import Torch
 /// Writes happen only while the store is being filled (each image slot by one thread);
 /// afterwards it is read-only and safe to share.
 public final class ImageStore: @unchecked Sendable {
+  /// Number of image slots.
   public let count: Int
   public let channels: Int
   public let height: Int

@@ -2,9 +2,11 @@ import Torch
 
 /// Targets and protected attributes of a split, as int64 arrays.
 public struct LabelTable: Sendable, Equatable {
+  /// Class index per row.
   public var targets: [Int64]
   /// Row-major [count, attributeCount].
   public var attributes: [Int64]
+  /// Protected attributes per row.
   public var attributeCount: Int
 
   public init(targets: [Int64], attributes: [Int64], attributeCount: Int) throws {

@@ -1,5 +1,6 @@
 /// An 8-bit RGB image with interleaved pixels, rows top to bottom (HWC layout).
 public struct RGBImage: Sendable, Equatable {
+  /// Pixels per row.
   public var width: Int
   public var height: Int
   /// `height * width * 3` bytes: R, G, B of pixel (0, 0), then (0, 1), ...

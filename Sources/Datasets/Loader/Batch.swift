@@ -2,8 +2,11 @@ import Torch
 
 /// One batch: float inputs, int64 targets [B] and int64 protected attributes [B, A].
 public struct Batch: @unchecked Sendable {
+  /// float32 [B, C, H, W] images or [B, F] features.
   public let inputs: Tensor
+  /// int64 [B].
   public let targets: Tensor
+  /// int64 [B, A].
   public let attributes: Tensor
   /// Positions of the samples in their split.
   public let indices: [Int]

@@ -12,12 +12,15 @@
 /// }
 /// ```
 public struct DataLoader<Source: BatchSource>: Sendable {
+  /// Where batches come from.
   public let source: Source
+  /// Samples per batch (the last may be smaller unless `dropLast`).
   public let batchSize: Int
   /// A new seeded permutation each epoch (training); sequential order when false (evaluation).
   public let shuffle: Bool
   /// Leave out the last batch when it is smaller than `batchSize`.
   public let dropLast: Bool
+  /// Seed of the shuffle and of augmentation.
   public let seed: UInt64
   /// Batches built ahead on a background thread; 0 builds each batch when it is asked for.
   public let prefetch: Int

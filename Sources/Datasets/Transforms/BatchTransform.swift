@@ -11,8 +11,11 @@ public struct BatchTransform: Sendable, Equatable, Hashable, Codable {
     case random(height: Int, width: Int, padding: Int)
   }
 
+  /// nil: the whole stored image.
   public var crop: Crop?
+  /// Mirror each image left-right with probability 1/2.
   public var horizontalFlip: Bool
+  /// Byte to float mapping per channel.
   public var normalization: Normalization
 
   public init(crop: Crop? = nil, horizontalFlip: Bool = false, normalization: Normalization = .unit) {
@@ -76,6 +79,7 @@ extension BatchTransform {
   /// SPEC.md 7.2: FairFace trains with a flip and ImageNet normalization (after the 224 resize
   /// done at decode time, see `DecodeTransform.fairFace`).
   public static let fairFaceTrain = BatchTransform(horizontalFlip: true, normalization: .imageNet)
+  /// SPEC.md 7.2: FairFace evaluates with ImageNet normalization only.
   public static let fairFaceEval = BatchTransform(normalization: .imageNet)
   /// SPEC.md 7.2: CIFAR-100 uses no augmentation, only its own normalization.
   public static let cifar100 = BatchTransform(normalization: .cifar100)

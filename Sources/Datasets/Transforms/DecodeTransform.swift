@@ -4,6 +4,7 @@ import Foundation
 /// to the stored size (resize, then center crop). Its `cacheKey` is part of the decoded-image
 /// cache key, so changing it never reuses images decoded the old way.
 public struct DecodeTransform: Sendable, Equatable, Hashable, Codable {
+  /// How images are resized (Pillow-exact bilinear).
   public enum Resize: Sendable, Equatable, Hashable, Codable {
     /// Exactly `height` x `width` (the aspect ratio is not kept).
     case exact(height: Int, width: Int)
@@ -12,6 +13,7 @@ public struct DecodeTransform: Sendable, Equatable, Hashable, Codable {
     case shorterSide(Int)
   }
 
+  /// nil: keep the decoded size.
   public var resize: Resize?
   /// A center crop (height, width) after the resize.
   public var centerCrop: Size?

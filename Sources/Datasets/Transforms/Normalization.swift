@@ -1,6 +1,8 @@
 /// Per-channel normalization `(x / 255 - mean) / std`, torchvision's `ToTensor` + `Normalize`.
 public struct Normalization: Sendable, Equatable, Hashable, Codable {
+  /// Per-channel mean of the [0, 1] values.
   public var mean: [Float]
+  /// Per-channel standard deviation.
   public var std: [Float]
 
   public init(mean: [Float], std: [Float]) {
