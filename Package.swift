@@ -39,7 +39,12 @@ let package = Package(
     .target(name: "Torch", dependencies: ["CTorch"]),
     .target(name: "NN", dependencies: ["Torch"]),
     .target(name: "Constrained", dependencies: ["Torch", "NN"]),
-    .target(name: "Datasets", dependencies: ["Torch"]),
+    .target(
+      name: "CImageCodec",
+      cSettings: [.unsafeFlags(["-O2"])],
+      linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
+    ),
+    .target(name: "Datasets", dependencies: ["Torch", "CImageCodec"]),
     .target(name: "Sparsity", dependencies: ["NN", "Torch"]),
     .target(name: "Fairness", dependencies: ["Torch", "NN", "Datasets", "Constrained", "Sparsity"]),
     .target(name: "Experiments", dependencies: ["Torch", "NN", "Datasets", "Constrained", "Sparsity", "Fairness", "Yams"]),
@@ -48,6 +53,7 @@ let package = Package(
       dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .executableTarget(name: "fairprune-bench", dependencies: ["NN"], path: "Benchmarks/fairprune-bench"),
+    .executableTarget(name: "loader-bench", dependencies: ["Datasets", "NN", "Torch"], path: "Benchmarks/loader-bench"),
     .executableTarget(name: "constrained-bench", dependencies: ["Constrained", "Torch"], path: "Benchmarks/constrained-bench"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
@@ -56,6 +62,7 @@ let package = Package(
     .testTarget(name: "SparsityTests", dependencies: ["Sparsity", "NN", "Torch"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Fairness", "Datasets", "NN", "Torch"]),
     .testTarget(name: "FairnessTests", dependencies: ["Fairness", "Datasets", "Torch"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Torch"]),
   ],
   swiftLanguageModes: [.v5],
   cxxLanguageStandard: .cxx17

@@ -1,0 +1,48 @@
+import Torch
+
+/// One batch: float inputs, int64 targets [B] and int64 protected attributes [B, A].
+public struct Batch: @unchecked Sendable {
+  /// float32 [B, C, H, W] images or [B, F] features.
+  public let inputs: Tensor
+  /// int64 [B].
+  public let targets: Tensor
+  /// int64 [B, A].
+  public let attributes: Tensor
+  /// Positions of the samples in their split.
+  public let indices: [Int]
+
+  public init(inputs: Tensor, targets: Tensor, attributes: Tensor, indices: [Int]) {
+    self.inputs = inputs
+    self.targets = targets
+    self.attributes = attributes
+    self.indices = indices
+  }
+
+  public var count: Int { indices.count }
+}
+
+/// Anything the `DataLoader` can draw batches from.
+public protocol BatchSource: Sendable {
+  /// Number of samples.
+  var count: Int { get }
+  /// The batch of the samples at `indices` (positions in 0..<count). `seed` drives any random
+  /// augmentation, so the same indices and seed give the same batch on any thread.
+  func makeBatch(_ indices: [Int], seed: UInt64) throws -> Batch
+}
+
+extension GroupedSplit: BatchSource {
+  /// Rows of the in-memory tensors; `seed` is unused (no augmentation).
+  public func makeBatch(_ indices: [Int], seed: UInt64) throws -> Batch {
+    try checkIndices(indices, count: count)
+    let index = try Tensor(indices.map(Int64.init))
+    return Batch(inputs: try inputs.indexSelect(dim: 0, index: index), targets: try targets.indexSelect(dim: 0, index: index),
+                 attributes: try attributes.indexSelect(dim: 0, index: index), indices: indices)
+  }
+}
+
+/// Throws unless every index lies in 0..<count.
+func checkIndices(_ indices: [Int], count: Int) throws {
+  if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
+    throw DatasetError("sample index \(bad) is outside 0..<\(count)")
+  }
+}

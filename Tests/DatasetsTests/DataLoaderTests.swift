@@ -1,0 +1,94 @@
+import Datasets
+import Foundation
+import Torch
+import XCTest
+
+/// Seeded shuffling, batching, drop-last and background prefetch.
+final class DataLoaderTests: XCTestCase {
+  /// 10 samples whose feature equals their index.
+  private func tenSamples() throws -> GroupedSplit {
+    try GroupedSplit(inputs: Tensor((0..<10).map(Float.init), shape: [10, 1]), targets: Tensor((0..<10).map { Int64($0 % 3) }),
+                     attributes: Tensor((0..<10).map { Int64($0 % 2) }, shape: [10, 1]))
+  }
+
+  private func collect(_ loader: DataLoader<GroupedSplit>, epoch: Int) throws -> [[Float]] {
+    var out: [[Float]] = []
+    let it = loader.batches(epoch: epoch)
+    while let batch = try it.next() { out.append(try batch.inputs.toArray(Float.self)) }
+    return out
+  }
+
+  func testSequentialBatchesKeepTheLastPartialBatch() throws {
+    let loader = try DataLoader(try tenSamples(), batchSize: 4)
+    XCTAssertEqual(loader.batchCount, 3)
+    XCTAssertEqual(try collect(loader, epoch: 0), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+    let batch = try loader.makeBatch(epoch: 0, batch: 2)
+    XCTAssertEqual(try batch.targets.toArray(Int64.self), [2, 0])
+    XCTAssertEqual(try batch.attributes.toArray(Int64.self), [0, 1])
+    XCTAssertEqual(batch.indices, [8, 9])
+  }
+
+  func testDropLast() throws {
+    let loader = try DataLoader(try tenSamples(), batchSize: 4, dropLast: true)
+    XCTAssertEqual(loader.batchCount, 2)
+    XCTAssertEqual(try collect(loader, epoch: 0).count, 2)
+  }
+
+  func testShuffleIsSeededPerEpochAndAPermutation() throws {
+    let a = try DataLoader(try tenSamples(), batchSize: 3, shuffle: true, seed: 7)
+    let b = try DataLoader(try tenSamples(), batchSize: 3, shuffle: true, seed: 7)
+    let c = try DataLoader(try tenSamples(), batchSize: 3, shuffle: true, seed: 8)
+    XCTAssertEqual(a.order(epoch: 0), b.order(epoch: 0))
+    XCTAssertNotEqual(a.order(epoch: 0), a.order(epoch: 1))
+    XCTAssertNotEqual(a.order(epoch: 0), c.order(epoch: 0))
+    XCTAssertEqual(a.order(epoch: 3).sorted(), Array(0..<10))
+    XCTAssertEqual(try collect(a, epoch: 1).flatMap { $0 }, a.order(epoch: 1).map(Float.init))
+  }
+
+  func testPrefetchGivesTheSameBatchesAsOnDemand() throws {
+    let split = try tenSamples()
+    let eager = try DataLoader(split, batchSize: 3, shuffle: true, seed: 5, prefetch: 0)
+    let ahead = try DataLoader(split, batchSize: 3, shuffle: true, seed: 5, prefetch: 2)
+    for epoch in 0..<3 { XCTAssertEqual(try collect(eager, epoch: epoch), try collect(ahead, epoch: epoch)) }
+  }
+
+  /// A source that fails on the sample with index 5.
+  struct FailingSource: BatchSource {
+    let inner: GroupedSplit
+    var count: Int { inner.count }
+    func makeBatch(_ indices: [Int], seed: UInt64) throws -> Batch {
+      if indices.contains(5) { throw DatasetError("sample 5 is broken", file: "broken.jpg") }
+      return try inner.makeBatch(indices, seed: seed)
+    }
+  }
+
+  func testErrorsReachTheConsumerAndEndTheEpoch() throws {
+    for prefetch in [0, 2] {
+      let loader = try DataLoader(FailingSource(inner: try tenSamples()), batchSize: 4, prefetch: prefetch)
+      let it = loader.batches(epoch: 0)
+      XCTAssertNotNil(try it.next())
+      XCTAssertThrowsError(try it.next()) { XCTAssertEqual(($0 as? DatasetError)?.file, "broken.jpg") }
+      XCTAssertNil(try it.next())
+    }
+  }
+
+  func testAbandonedIteratorsStopTheirProducer() throws {
+    let loader = try DataLoader(try tenSamples(), batchSize: 1, prefetch: 1)
+    for _ in 0..<20 {
+      let it = loader.batches(epoch: 0)
+      _ = try it.next()
+      it.cancel()
+      XCTAssertNil(try it.next())
+    }
+    do { _ = try loader.batches(epoch: 0).next() }  // dropped without cancel
+  }
+
+  func testInvalidConfigurationsThrow() throws {
+    XCTAssertThrowsError(try DataLoader(try tenSamples(), batchSize: 0))
+    XCTAssertThrowsError(try DataLoader(try tenSamples(), batchSize: 2, prefetch: -1))
+    XCTAssertThrowsError(try DataLoader(try tenSamples(), batchSize: 11, dropLast: true))
+    let empty = try GroupedSplit(inputs: Tensor.zeros([0, 1]), targets: Tensor.zeros([0], dtype: .int64),
+                                 attributes: Tensor.zeros([0, 1], dtype: .int64))
+    XCTAssertThrowsError(try DataLoader(empty, batchSize: 2)) { XCTAssertTrue("\($0)".contains("empty split")) }
+  }
+}
