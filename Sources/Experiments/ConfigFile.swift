@@ -27,9 +27,12 @@ public enum ConfigFile {
   }
 
   /// Writes the resolved config as pretty JSON (sorted keys, stable diffs).
-  public static func json(_ config: RunConfig) throws -> Data {
-    let e = JSONEncoder()
-    e.outputFormatting = [.prettyPrinted, .sortedKeys]
-    return try e.encode(config)
+  public static func json(_ config: RunConfig) throws -> Data { try encoder(pretty: true).encode(config) }
+
+  /// The JSON encoder of every file a run writes: sorted keys for stable diffs.
+  static func encoder(pretty: Bool = false) -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+    return encoder
   }
 }

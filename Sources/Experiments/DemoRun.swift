@@ -46,13 +46,13 @@ public enum DemoRun {
     Torch.manualSeed(config.dense.seed)
     let dense = try config.run.model.make(inputShape: Array(data.train.inputs.shape.dropFirst()), numClasses: data.info.numClasses)
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-    let denseFile = output.appendingPathComponent("dense.safetensors")
-    if FileManager.default.fileExists(atPath: denseFile.path) {
-      try dense.loadStateDict(SafeTensors.read(from: denseFile).tensors)
-      progress.line("loaded the dense model from \(denseFile.path)")
+    let denseFile = output.appendingPathComponent("dense.safetensors").path
+    if FileManager.default.fileExists(atPath: denseFile) {
+      try DenseModelFile.load(denseFile, into: dense)
+      progress.line("loaded the dense model from \(denseFile)")
     } else {
       try DenseTrainer.train(dense, on: data.train, config: config.dense, progress: progress)
-      try SafeTensors.write(dense.stateDict().map { ($0.name, $0.tensor) }, to: denseFile)
+      try DenseModelFile.save(dense, to: denseFile)
     }
     var reports: [RunReport] = []
     for method in config.methods {

@@ -38,7 +38,9 @@ public final class PruneRun {
     try AtomicFileWriter.write(try ConfigFile.json(config), to: file("config.json"))
     let names = config.groupAttributes.isEmpty ? data.info.attributes.map(\.name) : config.groupAttributes
     let groups = try GroupSpec(info: data.info, attributeNames: names, mode: groupMode)
-    let densePerformance = try denseMetrics(dense, groups: groups)
+    // Group ids of every split, computed once for the whole run.
+    let groupIDs = Dictionary(uniqueKeysWithValues: try splits.map { ($0.name, try groups.groupIDs(attributes: $0.split.attributes)) })
+    let densePerformance = try denseMetrics(dense, groups: groups, groupIDs: groupIDs)
 
     // A fresh copy of the dense model becomes the sparse one.
     Torch.manualSeed(config.seed)
@@ -46,7 +48,7 @@ public final class PruneRun {
     try model.loadStateDict(dense.stateDict())
     let sgd = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
                       nesterov: config.nesterov)
-    let masks = try SparsityMasks(model: model, optimizer: sgd)
+    let masks = try SparsityMasks(model: model)
     let optimizer = MaskedOptimizer(sgd, masks: masks)
     let gmp = try GradualMagnitudeSchedule(finalSparsity: config.sparsity, lastEpoch: config.lastPruningEpoch)
     let pruner: any Pruner = config.structured ? StructuredChannelPruner() : LayerwiseMagnitudePruner()
@@ -84,7 +86,8 @@ public final class PruneRun {
       let sparsity = try masks.report().fraction
       let multiplierMax = try tuner.multipliers().map { try $0.max().item() }
       for (name, split) in splits {
-        let metrics = try evaluate(model, on: split, groups: groups, dense: densePerformance[name]!)
+        let sparse = try performance(of: model, on: split, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
+        let metrics = try DisparityMetrics(dense: densePerformance[name]!, sparse: sparse, spec: groups, tolerance: config.tolerance)
         history.append(EpochMetrics(epoch: epoch, split: name, sparsity: sparsity, learningRate: optimizer.learningRate,
                                     trainLoss: name == "train" ? lossSum / Double(data.train.count) : nil,
                                     multiplierMax: multiplierMax, metrics: metrics))
@@ -97,9 +100,7 @@ public final class PruneRun {
       if epoch == stopAfterEpoch { return nil }
     }
     let report = try makeReport(history: history, groups: groups)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try AtomicFileWriter.write(try encoder.encode(report), to: file("report.json"))
+    try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(report), to: file("report.json"))
     try AtomicFileWriter.write(Data(ReportMarkdown.render([report]).utf8), to: file("report.md"))
     return report
   }
@@ -130,7 +131,7 @@ public final class PruneRun {
   }
 
   /// Dense per-split performance, computed once and cached in dense_metrics.json.
-  func denseMetrics(_ dense: any Module, groups: GroupSpec) throws -> [String: SplitPerformance] {
+  func denseMetrics(_ dense: any Module, groups: GroupSpec, groupIDs: [String: Tensor]) throws -> [String: SplitPerformance] {
     let url = file("dense_metrics.json")
     if let data = try? Data(contentsOf: url),
        let cached = try? JSONDecoder().decode([String: SplitPerformance].self, from: data),
@@ -139,32 +140,25 @@ public final class PruneRun {
     }
     var result: [String: SplitPerformance] = [:]
     for (name, split) in splits {
-      let p = try Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize)
-      result[name] = try SplitPerformance(correct: p.correct, groupIDs: groups.groupIDs(attributes: split.attributes),
-                                          numGroups: groups.numGroups, losses: p.losses)
+      result[name] = try performance(of: dense, on: split, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
     }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    try AtomicFileWriter.write(try encoder.encode(result), to: url)
+    try AtomicFileWriter.write(try ConfigFile.encoder().encode(result), to: url)
     return result
   }
 
-  func evaluate(_ model: any Module, on split: GroupedSplit, groups: GroupSpec, dense: SplitPerformance) throws -> DisparityMetrics {
+  /// Overall and per-group accuracy and loss of `model` on `split` (eval mode, no gradients).
+  func performance(of model: any Module, on split: GroupedSplit, groupIDs: Tensor, numGroups: Int) throws -> SplitPerformance {
     let p = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize)
-    let sparse = try SplitPerformance(correct: p.correct, groupIDs: groups.groupIDs(attributes: split.attributes),
-                                      numGroups: groups.numGroups, losses: p.losses)
-    return try DisparityMetrics(dense: dense, sparse: sparse, spec: groups, tolerance: config.tolerance)
+    return try SplitPerformance(correct: p.correct, groupIDs: groupIDs, numGroups: numGroups, losses: p.losses)
   }
 
   /// Model, masks, optimizer, multipliers and buffers after `epoch`, plus metrics.jsonl.
   func checkpoint(epoch: Int, model: any Module, tuner: FineTuner, history: [EpochMetrics]) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
+    let encoder = ConfigFile.encoder()
     let lines = try history.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
     try AtomicFileWriter.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: file("metrics.jsonl"))
-    var tensors = model.stateDict().map { ("model.\($0.name)", $0.tensor) }
-    tensors += try tuner.state().map { ("tuner.\($0.name)", $0.tensor) }
-    try SafeTensors.write(tensors, metadata: ["epoch": "\(epoch)", "method": config.method.rawValue], to: file("checkpoint.safetensors"))
+    let tensors = NamedTensors.prefixed(model.stateDict(), with: "model.") + NamedTensors.prefixed(try tuner.state(), with: "tuner.")
+    try SafeTensors.write(tensors.map { ($0.name, $0.tensor) }, metadata: ["epoch": "\(epoch)", "method": config.method.rawValue], to: file("checkpoint.safetensors"))
   }
 
   /// Restores the last checkpoint of this directory, if any, with the metrics recorded up to it.
@@ -178,12 +172,9 @@ public final class PruneRun {
     guard saved.metadata["method"] == config.method.rawValue else {
       throw ConfigError("\(url.path): checkpoint belongs to method \(saved.metadata["method"] ?? "?"), not \(config.method.rawValue)")
     }
-    func strip(_ prefix: String) -> [(name: String, tensor: Tensor)] {
-      saved.tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
-    }
-    try model.loadStateDict(strip("model."))
+    try model.loadStateDict(NamedTensors.entries(saved.tensors, under: "model."))
     try masks.refresh()
-    try tuner.loadState(strip("tuner."))
+    try tuner.loadState(NamedTensors.entries(saved.tensors, under: "tuner."))
     var history: [EpochMetrics] = []
     if let text = try? String(contentsOf: file("metrics.jsonl"), encoding: .utf8) {
       for (n, line) in text.split(separator: "\n").enumerated() {

@@ -51,7 +51,6 @@ public final class FineTuner {
   /// What one step measured.
   public struct StepRecord {
     public var loss: Double
-    public var correct: Int
     public var count: Int
   }
 
@@ -64,8 +63,7 @@ public final class FineTuner {
     let perSample = try Tensor.crossEntropy(logits, targets: targets, reduction: .none)
     let meanLoss = try perSample.mean()
     let objective = try l2Parameters.isEmpty || settings.weightDecay == 0 ? meanLoss : meanLoss + l2Term()
-    let correct = try Torch.withNoGrad { try logits.argmax(dim: 1).eq(targets) }
-    let record = StepRecord(loss: try meanLoss.item(), correct: try correct.sum().itemInt(), count: targets.count)
+    let record = StepRecord(loss: try meanLoss.item(), count: targets.count)
 
     guard mitigate, let constraint, let constrainedOptimizer else {
       try primal.zeroGrad()
@@ -75,7 +73,7 @@ public final class FineTuner {
       return record
     }
     let ids = try groups.groupIDs(attributes: attributes)
-    let state = try constraintState(perSample: perSample, meanLoss: meanLoss, correct: correct, groupIDs: ids)
+    let state = try constraintState(logits: logits, targets: targets, perSample: perSample, meanLoss: meanLoss, groupIDs: ids)
     try constrainedOptimizer.roll(computeState: { ProblemState(loss: objective, observed: [(constraint, state)]) })
     try afterStep?()
     return record
@@ -88,7 +86,7 @@ public final class FineTuner {
     return try total * (settings.weightDecay / 2)
   }
 
-  func constraintState(perSample: Tensor, meanLoss: Tensor, correct: Tensor, groupIDs: Tensor) throws -> ConstraintState {
+  func constraintState(logits: Tensor, targets: Tensor, perSample: Tensor, meanLoss: Tensor, groupIDs: Tensor) throws -> ConstraintState {
     let g = groups.numGroups
     let lossStats = try GroupStatistics(values: perSample, groupIDs: groupIDs, numGroups: g)
     let present = try lossStats.presentGroups()
@@ -97,6 +95,7 @@ public final class FineTuner {
       // ψ̃_g = (L_g − L_d,g) − (L − L_d); gradients flow through L_g and L.
       let proxyAll = try (lossStats.means - dense.groupLoss) - (meanLoss - dense.loss)
       let proxy = try proxyAll.indexSelect(dim: 0, index: present)
+      let correct = try Torch.withNoGrad { try logits.argmax(dim: 1).eq(targets) }
       let (groupAcc, overall, valid) = try accuracyEstimates(correct: correct, groupIDs: groupIDs, present: present)
       // c_g = (A_d,g − Â_g) − (A_d − Â) − ε on the valid groups.
       let strictAll = try (dense.groupAccuracy - groupAcc) - (overall * -1 + dense.accuracy) - settings.tolerance
@@ -137,19 +136,20 @@ public final class FineTuner {
   public func state() throws -> [(name: String, tensor: Tensor)] {
     var out: [(name: String, tensor: Tensor)] = []
     if let constrainedOptimizer {
-      out += try constrainedOptimizer.state().map { ("constrained.\($0.name)", $0.tensor) }
+      out += NamedTensors.prefixed(try constrainedOptimizer.state(), with: "constrained.")
     } else {
-      out += try primal.state().map { ("primal.\($0.name)", $0.tensor) }
+      out += NamedTensors.prefixed(try primal.state(), with: "primal.")
     }
-    if let buffer { out += try buffer.state().map { ("buffer.\($0.name)", $0.tensor) } }
+    if let buffer { out += NamedTensors.prefixed(try buffer.state(), with: "buffer.") }
     return out
   }
 
   public func loadState(_ state: [(name: String, tensor: Tensor)]) throws {
-    func strip(_ prefix: String) -> [(name: String, tensor: Tensor)] {
-      state.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+    if let constrainedOptimizer {
+      try constrainedOptimizer.loadState(NamedTensors.entries(state, under: "constrained."))
+    } else {
+      try primal.loadState(NamedTensors.entries(state, under: "primal."))
     }
-    if let constrainedOptimizer { try constrainedOptimizer.loadState(strip("constrained.")) } else { try primal.loadState(strip("primal.")) }
-    if let buffer { try buffer.loadState(strip("buffer.")) }
+    if let buffer { try buffer.loadState(NamedTensors.entries(state, under: "buffer.")) }
   }
 }
