@@ -1,17 +1,123 @@
 import Datasets
 import Foundation
 
-/// Where a command's data comes from.
+/// The dataset formats a command can read.
 public enum DatasetSource: String, CaseIterable, Codable, Sendable {
   /// The built-in synthetic grouped images (see `SyntheticGroupedImages`).
   case synthetic
+  /// UTKFace: a folder of `age_gender_race_datetime.jpg.chip.jpg` files.
+  case utkface
+  /// FairFace: the two label CSVs and an image folder.
+  case fairface
+  /// CIFAR-100, binary or python version.
+  case cifar100
+  /// CelebA: attribute and partition lists and `img_align_celeba`.
+  case celeba
+  /// Any image folder with a CSV of path, target and protected columns.
+  case imageCSV = "image-csv"
+  /// Any tabular CSV (target, protected and feature columns).
+  case tabularCSV = "tabular-csv"
+}
 
-  public func load(seed: UInt64 = 1234) throws -> GroupedDataset {
-    switch self {
+/// Which data a command uses and how it is read: format, location, labels, image size, cache.
+///
+/// Defaults follow SPEC.md 7.1-7.2 (UTKFace and FairFace: race target and race groups, ImageNet
+/// normalization; CIFAR-100: fine label target and groups). Images are decoded once (optionally
+/// resized to `imageSize` x `imageSize`) and held in memory as normalized float tensors, so
+/// random augmentation happens on those tensors (`RunConfig.horizontalFlip`).
+public struct DataSpec: Sendable, Equatable {
+  public var source: DatasetSource = .synthetic
+  /// The dataset folder (image-csv: the folder the CSV paths are relative to; tabular-csv: the CSV file).
+  public var root: String?
+  /// The label CSV of `image-csv`.
+  public var csv: String?
+  /// The target label; nil: the format's default (race, fine label), required for CelebA and CSVs.
+  public var target: String?
+  /// Protected attributes; empty: the format's default (race, fine label), required for CelebA and CSVs.
+  public var protected: [String] = []
+  /// Resize every image to this square size at decode time; nil: native size.
+  public var imageSize: Int?
+  /// Where decoded images are cached (nil: no cache).
+  public var cacheDirectory: String?
+  /// Fraction of each protected group of train held out as validation (0: none).
+  public var validationFraction = 0.0
+  /// Seed of the synthetic data and of the validation hold-out.
+  public var seed: UInt64 = 1234
+  /// Image decoding threads.
+  public var decodeThreads = ProcessInfo.processInfo.activeProcessorCount
+
+  public init(source: DatasetSource = .synthetic) { self.source = source }
+
+  /// Reads, splits, decodes and normalizes the data; errors name the file, line or setting.
+  public func load() throws -> GroupedDataset {
+    if let imageSize, imageSize < 1 { throw ConfigError("image_size = \(imageSize): must be positive") }
+    let split = SplitOptions(validationFraction: validationFraction, validationSeed: seed)
+    switch source {
     case .synthetic:
       var c = SyntheticGroupedImagesConfig()
       c.seed = seed
       return try c.make().make()
+    case .utkface:
+      let utk = UTKFace(root: try rootURL(), target: try parse(target ?? "race", as: UTKFace.Attribute.self, field: "target"),
+                        protected: try (protected.isEmpty ? ["race"] : protected).map { try parse($0, as: UTKFace.Attribute.self, field: "protected") },
+                        split: split)
+      return try decode(utk.read().manifest, train: .utkFaceTrain, eval: .utkFaceEval)
+    case .fairface:
+      let ff = FairFace(root: try rootURL(), target: try parse(target ?? "race", as: FairFace.Attribute.self, field: "target"),
+                        protected: try (protected.isEmpty ? ["race"] : protected).map { try parse($0, as: FairFace.Attribute.self, field: "protected") },
+                        split: split)
+      return try decode(ff.read(), train: .fairFaceTrain, eval: .fairFaceEval, native: .fairFace)
+    case .cifar100:
+      if let target, target != "fine" { throw ConfigError("target = \(target): CIFAR-100's target is the fine label") }
+      let cifar = CIFAR100(root: try rootURL(), protected: try (protected.isEmpty ? ["fine"] : protected).map {
+        try parse($0, as: CIFAR100.Label.self, field: "protected")
+      }, split: split)
+      if imageSize != nil { throw ConfigError("image_size: CIFAR-100 images are used at their native 32x32") }
+      return try cifar.read().materialize()
+    case .celeba:
+      let celeba = CelebA(root: try rootURL(), target: try required(target, "target"), protected: try requiredList(protected, "protected"))
+      return try decode(celeba.read(), train: BatchTransform(horizontalFlip: true, normalization: .imageNet),
+                        eval: BatchTransform(normalization: .imageNet))
+    case .imageCSV:
+      guard let csv else { throw ConfigError("csv: image-csv needs the label CSV (--csv)") }
+      let folder = ImageFolderCSV(root: try rootURL(), csv: URL(fileURLWithPath: csv), target: LabelColumn(try required(target, "target")),
+                                  protected: try requiredList(protected, "protected").map { LabelColumn($0) }, split: split)
+      return try decode(folder.read(), train: BatchTransform(normalization: .imageNet), eval: BatchTransform(normalization: .imageNet))
+    case .tabularCSV:
+      let table = TabularCSV(csv: try rootURL(), target: LabelColumn(try required(target, "target")),
+                             protected: try requiredList(protected, "protected").map { LabelColumn($0) }, split: split)
+      if imageSize != nil { throw ConfigError("image_size: a tabular CSV has no images") }
+      return try table.read().dataset
     }
+  }
+
+  func rootURL() throws -> URL {
+    guard let root else { throw ConfigError("root: the \(source.rawValue) dataset needs its location (--data-root)") }
+    return URL(fileURLWithPath: root)
+  }
+
+  func required(_ value: String?, _ field: String) throws -> String {
+    guard let value, !value.isEmpty else { throw ConfigError("\(field): the \(source.rawValue) dataset needs a \(field) column") }
+    return value
+  }
+
+  func requiredList(_ values: [String], _ field: String) throws -> [String] {
+    guard !values.isEmpty else { throw ConfigError("\(field): the \(source.rawValue) dataset needs at least one \(field) column") }
+    return values
+  }
+
+  func parse<T: RawRepresentable & CaseIterable>(_ text: String, as: T.Type, field: String) throws -> T where T.RawValue == String {
+    guard let value = T(rawValue: text) else {
+      throw ConfigError("\(field) = \(text): \(source.rawValue) knows \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return value
+  }
+
+  /// Decodes a manifest's images (resized to `imageSize`, else `native`) into normalized tensors.
+  func decode(_ manifest: ImageDatasetManifest, train: BatchTransform, eval: BatchTransform,
+              native: DecodeTransform = .none) throws -> GroupedDataset {
+    let resize = imageSize.map { DecodeTransform(resize: .exact(height: $0, width: $0)) } ?? native
+    let options = ImageLoadOptions(decode: resize, threads: decodeThreads, cacheDirectory: cacheDirectory.map { URL(fileURLWithPath: $0) })
+    return try manifest.load(trainTransform: train, evalTransform: eval, options: options).materialize()
   }
 }

@@ -11,6 +11,9 @@ public struct DenseTrainingConfig: Codable, Sendable, Equatable {
   public var weightDecay = 5e-4
   /// LR ×0.1 at these fractions of the epochs.
   public var milestones: [Double] = [0.6, 0.8]
+  /// Mirror a random half of each batch (image data).
+  public var horizontalFlip = false
+  public var threads = 2
   public var seed: UInt64 = 0
   public init() {}
 }
@@ -20,6 +23,7 @@ public enum DenseTrainer {
   @discardableResult
   public static func train(_ model: any Module, on split: GroupedSplit, config: DenseTrainingConfig,
                            progress: ProgressReporter = ProgressReporter()) throws -> [Double] {
+    Torch.threadCount = config.threads
     let opt = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
                       weightDecay: config.weightDecay)
     let schedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
@@ -29,7 +33,8 @@ public enum DenseTrainer {
     var losses: [Double] = []
     for epoch in 0..<config.epochs {
       opt.learningRate = schedule.learningRate(epoch: epoch)
-      let batches = try SplitBatches(split, batchSize: config.batchSize, shuffleSeed: config.seed &+ UInt64(epoch))
+      let batches = try SplitBatches(split, batchSize: config.batchSize, shuffleSeed: config.seed &+ UInt64(epoch),
+                                     horizontalFlip: config.horizontalFlip)
       var total = 0.0
       for (i, batch) in batches.enumerated() {
         let b = try batch.get()

@@ -70,7 +70,8 @@ public final class PruneRun {
       if epoch <= config.lastPruningEpoch { _ = try masks.prune(epoch: epoch, schedule: gmp, using: pruner) }
       optimizer.learningRate = lrSchedule.learningRate(epoch: epoch)
       let mitigate = config.mitigationWhilePruning || epoch >= config.lastPruningEpoch
-      let batches = try SplitBatches(data.train, batchSize: config.batchSize, shuffleSeed: config.seed &+ 7919 &* UInt64(epoch + 1))
+      let batches = try SplitBatches(data.train, batchSize: config.batchSize, shuffleSeed: config.seed &+ 7919 &* UInt64(epoch + 1),
+                                     horizontalFlip: config.horizontalFlip)
       var lossSum = 0.0
       for (i, batch) in batches.enumerated() {
         let b = try batch.get()

@@ -67,6 +67,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Protected attributes (column names of the dataset) that form the groups; empty = all.
   public var groupAttributes: [String] = []
   public var groupMode: GroupMode = .intersectional
+  /// Mirror a random half of each training batch (image data; SPEC 7.2 for UTKFace/FairFace).
+  public var horizontalFlip = false
   public var seed: UInt64 = 0
   public var threads = 2
 
@@ -108,6 +110,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case mitigationWhilePruning = "mitigation_while_pruning"
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
+    case horizontalFlip = "horizontal_flip"
   }
 
   /// Decodes with defaults for absent keys and an error for unknown ones.
@@ -135,6 +138,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     mitigationWhilePruning = try c.decodeIfPresent(Bool.self, forKey: .mitigationWhilePruning) ?? d.mitigationWhilePruning
     groupAttributes = try c.decodeIfPresent([String].self, forKey: .groupAttributes) ?? d.groupAttributes
     groupMode = try c.decodeIfPresent(GroupMode.self, forKey: .groupMode) ?? d.groupMode
+    horizontalFlip = try c.decodeIfPresent(Bool.self, forKey: .horizontalFlip) ?? d.horizontalFlip
     seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
     threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
     let known = Set(CodingKeys.allKeys.map(\.stringValue))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 
@@ -10,7 +11,32 @@ extension WeightDecayScope: ExpressibleByArgument {}
 /// Options every data-using command shares.
 struct DataOptions: ParsableArguments {
   @Option(help: "Dataset: \(DatasetSource.allCases.map(\.rawValue).joined(separator: ", ")).") var dataset: DatasetSource = .synthetic
-  @Option(help: "Seed of the synthetic data.") var dataSeed: UInt64 = 1234
+  @Option(help: "Dataset folder (tabular-csv: the CSV file; image-csv: the folder its paths are relative to).") var dataRoot: String?
+  @Option(help: "Label CSV of an image-csv dataset.") var csv: String?
+  @Option(help: "Target label (utkface/fairface: race, gender or age; default race; required for celeba and CSVs).") var target: String?
+  @Option(help: "Protected attribute (repeat for several; default: race, or CIFAR-100's fine label).") var protected: [String] = []
+  @Option(help: "Resize images to this square size when decoding (default: native size).") var imageSize: Int?
+  @Option(help: "Cache decoded images in this folder.") var cacheDir: String?
+  @Option(help: "Fraction of each group of train held out as validation.") var validationFraction: Double = 0
+  @Option(help: "Seed of the synthetic data and of the validation hold-out.") var dataSeed: UInt64 = 1234
+
+  var spec: DataSpec {
+    var s = DataSpec(source: dataset)
+    s.root = dataRoot
+    s.csv = csv
+    s.target = target
+    s.protected = protected
+    s.imageSize = imageSize
+    s.cacheDirectory = cacheDir
+    s.validationFraction = validationFraction
+    s.seed = dataSeed
+    return s
+  }
+
+  func load() throws -> GroupedDataset {
+    if dataset != .synthetic { FileHandle.standardError.write(Data("reading \(dataset.rawValue) from \(dataRoot ?? "?")\n".utf8)) }
+    do { return try spec.load() } catch let e as ConfigError { throw ValidationError(e.message) }
+  }
 }
 
 struct Train: ParsableCommand {
@@ -19,18 +45,28 @@ struct Train: ParsableCommand {
   @Option(help: "Architecture: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: ModelKind = .mlp
   @Option(help: "Epochs.") var epochs: Int = 10
   @Option(help: "Learning rate (SGD, momentum 0.9).") var learningRate: Double = 0.05
+  @Option(help: "Batch size.") var batchSize: Int = 128
+  @Option(help: "Weight decay.") var weightDecay: Double = 5e-4
+  @Flag(help: "Mirror a random half of each batch (image data).") var horizontalFlip = false
+  @Option(help: "Intra-op threads.") var threads: Int = 2
   @Option(help: "Seed of initialization and data order.") var seed: UInt64 = 0
   @Option(help: "Output file (.safetensors).") var output: String = "dense.safetensors"
 
   func validate() throws {
     guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
+    guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+    guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
   }
 
   func run() throws {
-    let dataset = try data.dataset.load(seed: data.dataSeed)
+    let dataset = try data.load()
     var config = DenseTrainingConfig()
     config.epochs = epochs
     config.learningRate = learningRate
+    config.batchSize = batchSize
+    config.weightDecay = weightDecay
+    config.horizontalFlip = horizontalFlip
+    config.threads = threads
     config.seed = seed
     let net = try model.make(inputShape: Array(dataset.train.inputs.shape.dropFirst()), numClasses: dataset.info.numClasses)
     try DenseTrainer.train(net, on: dataset.train, config: config)
@@ -59,6 +95,8 @@ struct Prune: ParsableCommand {
   @Option(help: "Last GMP epoch; mitigation starts there.") var lastPruningEpoch: Int?
   @Option(help: "L2 coefficient in the objective.") var weightDecay: Double?
   @Option(help: "L2 scope: all or last-layer-only.") var weightDecayScope: WeightDecayScope?
+  @Flag(help: "Mirror a random half of each training batch (image data).") var horizontalFlip = false
+  @Option(help: "Intra-op threads.") var threads: Int?
   @Option(help: "Seed.") var seed: UInt64?
 
   func resolved() throws -> RunConfig {
@@ -75,6 +113,8 @@ struct Prune: ParsableCommand {
     if let lastPruningEpoch { c.lastPruningEpoch = lastPruningEpoch }
     if let weightDecay { c.weightDecay = weightDecay }
     if let weightDecayScope { c.weightDecayScope = weightDecayScope }
+    if horizontalFlip { c.horizontalFlip = true }
+    if let threads { c.threads = threads }
     if let seed { c.seed = seed }
     try c.validate()
     return c
@@ -86,7 +126,7 @@ struct Prune: ParsableCommand {
 
   func run() throws {
     let c = try resolved()
-    let dataset = try data.dataset.load(seed: data.dataSeed)
+    let dataset = try data.load()
     let net = try c.model.make(inputShape: Array(dataset.train.inputs.shape.dropFirst()), numClasses: dataset.info.numClasses)
     try DenseModelFile.load(dense, into: net)
     let run = try PruneRun(config: c, data: dataset, directory: URL(fileURLWithPath: output))
@@ -101,7 +141,7 @@ struct Evaluate: ParsableCommand {
   @Option(help: "Architecture.") var model: ModelKind = .mlp
 
   func run() throws {
-    let dataset = try data.dataset.load(seed: data.dataSeed)
+    let dataset = try data.load()
     let net = try model.make(inputShape: Array(dataset.train.inputs.shape.dropFirst()), numClasses: dataset.info.numClasses)
     try DenseModelFile.load(modelFile, into: net)
     print(try GroupAccuracyTable.render(net, dataset: dataset))

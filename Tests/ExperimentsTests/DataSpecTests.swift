@@ -1,0 +1,106 @@
+import Datasets
+import Experiments
+import Foundation
+import Torch
+import XCTest
+
+/// Real formats read through `DataSpec`, the way `fairprune train/prune/evaluate --dataset` do.
+final class DataSpecTests: XCTestCase {
+  var root: URL!
+
+  override func setUpWithError() throws {
+    root = FileManager.default.temporaryDirectory.appendingPathComponent("fairprune-dataspec-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+  }
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+
+  /// A 20x20 JPEG whose red channel is `red` everywhere.
+  func solidJPEG(red: UInt8) throws -> Data {
+    let pixels = (0..<(20 * 20)).flatMap { _ -> [UInt8] in [red, 128, 200] }
+    return try ImageCodec.encodeJPEG(try RGBImage(width: 20, height: 20, pixels: pixels), quality: 95)
+  }
+
+  func testUTKFaceFolderBecomesNormalizedResizedTensors() throws {
+    // race r of image i: i % 5; gender: i % 2; red channel 40 * (i % 5) so it encodes the race.
+    for i in 0..<10 {
+      let name = "\(20 + i)_\(i % 2)_\(i % 5)_2017010915055700\(i).jpg.chip.jpg"
+      try solidJPEG(red: UInt8(40 * (i % 5))).write(to: root.appendingPathComponent(name))
+    }
+    var spec = DataSpec(source: .utkface)
+    spec.root = root.path
+    spec.protected = ["race", "gender"]
+    spec.imageSize = 8
+    spec.decodeThreads = 1
+    let data = try spec.load()
+    XCTAssertEqual(data.info.classNames, UTKFace.raceNames)
+    XCTAssertEqual(data.info.attributes.map(\.name), ["race", "gender"])
+    XCTAssertEqual(data.train.count + data.test.count, 10)
+    XCTAssertEqual(data.test.count, 2)  // int(0.2 * 10)
+    XCTAssertEqual(data.train.inputs.shape, [8, 3, 8, 8])
+    for split in [data.train, data.test] {
+      let races = try split.targets.toArray(Int64.self)
+      XCTAssertEqual(try split.attributes.select(dim: 1, index: 0).toArray(Int64.self), races)
+      // ImageNet normalization of the red channel: (40 r / 255 - 0.485) / 0.229, JPEG error aside.
+      let red = try split.inputs.select(dim: 1, index: 0).mean(dims: [1, 2]).toArray(Float.self)
+      for (value, race) in zip(red, races) {
+        XCTAssertEqual(Double(value), (40 * Double(race) / 255 - 0.485) / 0.229, accuracy: 0.03)
+      }
+    }
+  }
+
+  func testTabularCSVThroughDataSpec() throws {
+    let csv = root.appendingPathComponent("table.csv")
+    let rows = (0..<20).map { "\($0 % 2),\($0 % 3 == 0 ? "a" : "b"),\(Double($0) / 2)" }
+    try ("label,group,x\n" + rows.joined(separator: "\n") + "\n").write(to: csv, atomically: true, encoding: .utf8)
+    var spec = DataSpec(source: .tabularCSV)
+    spec.root = csv.path
+    spec.target = "label"
+    spec.protected = ["group"]
+    let data = try spec.load()
+    XCTAssertEqual(data.train.count + data.test.count, 20)
+    XCTAssertEqual(data.info.attributes, [ProtectedAttribute(name: "group", values: ["a", "b"])])
+    XCTAssertEqual(data.train.inputs.shape, [16, 1])  // one standardized numeric feature
+  }
+
+  func testMissingSettingsAreNamed() {
+    func assertError(_ spec: DataSpec, _ fragment: String, line: UInt = #line) {
+      XCTAssertThrowsError(try spec.load(), line: line) { XCTAssertTrue("\($0)".contains(fragment), "\($0)", line: line) }
+    }
+    assertError(DataSpec(source: .utkface), "--data-root")
+    var spec = DataSpec(source: .utkface)
+    spec.root = root.appendingPathComponent("absent").path
+    assertError(spec, "absent")
+    spec.target = "height"
+    assertError(spec, "target = height: utkface knows race, gender, age")
+    var celeba = DataSpec(source: .celeba)
+    celeba.root = root.path
+    assertError(celeba, "celeba dataset needs a target")
+    var image = DataSpec(source: .utkface)
+    image.root = root.path
+    image.imageSize = 0
+    assertError(image, "image_size = 0")
+  }
+
+  func testHorizontalFlipMirrorsARandomHalf() throws {
+    // 64 one-row images [0, 1, 2]: a flipped one reads [2, 1, 0].
+    let inputs = try Tensor([Float](repeating: 0, count: 64 * 3)).reshaped([64, 1, 1, 3])
+      + Tensor([Float(0), 1, 2]).reshaped([1, 1, 1, 3])
+    let split = try GroupedSplit(inputs: inputs, targets: Tensor.arange(64), attributes: Tensor.zeros([64, 1], dtype: .int64))
+    func firstColumn(seed: UInt64) throws -> [Float] {
+      let batch = try SplitBatches(split, batchSize: 64, shuffleSeed: seed, horizontalFlip: true).map { try $0.get() }[0]
+      let rows = try batch.inputs.reshaped([64, 3]).toArray(Float.self)
+      for k in 0..<64 {
+        let row = Array(rows[(3 * k)..<(3 * k + 3)])
+        XCTAssertTrue(row == [0, 1, 2] || row == [2, 1, 0], "\(row)")
+      }
+      return (0..<64).map { rows[3 * $0] }
+    }
+    let flips = try firstColumn(seed: 5)
+    let flipped = flips.filter { $0 == 2 }.count
+    XCTAssertTrue((16...48).contains(flipped), "\(flipped) of 64 flipped")
+    XCTAssertEqual(try firstColumn(seed: 5), flips)  // same seed, same flips
+    XCTAssertThrowsError(try SplitBatches(try GroupedSplit(inputs: Tensor.zeros([4, 3]), targets: Tensor.arange(4),
+                                                           attributes: Tensor.zeros([4, 1], dtype: .int64)),
+                                          batchSize: 2, shuffleSeed: 0, horizontalFlip: true))
+  }
+}
