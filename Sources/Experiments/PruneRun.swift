@@ -7,8 +7,9 @@ import Torch
 
 /// The dense -> GMP -> fine-tune -> evaluate pipeline of one method (SPEC 7.5), writing a run
 /// directory: config.json, dense_metrics.json, metrics.jsonl, checkpoint.safetensors,
-/// report.json and report.md. Every file is written atomically (temp file + rename), and a run
-/// whose directory holds a checkpoint resumes after its last finished epoch.
+/// report.json, report.md and the plots excess_gap.svg and accuracy.svg. Every file is written
+/// atomically (temp file + rename), and a run whose directory holds a checkpoint resumes after
+/// its last finished epoch.
 public final class PruneRun {
   public let config: RunConfig
   public let data: GroupedDataset
@@ -103,6 +104,9 @@ public final class PruneRun {
     let report = try makeReport(history: history, groups: groups)
     try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(report), to: file("report.json"))
     try AtomicFileWriter.write(Data(ReportMarkdown.render([report]).utf8), to: file("report.md"))
+    let plots = [("excess_gap.svg", ReportPlots.excessGapCurves(history, method: config.method.rawValue, tolerance: config.tolerance)),
+                 ("accuracy.svg", ReportPlots.accuracyCurves(history, method: config.method.rawValue))]
+    for (name, chart) in plots { try AtomicFileWriter.write(Data(chart.render().utf8), to: file(name)) }
     return report
   }
 

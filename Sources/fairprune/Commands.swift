@@ -151,6 +151,7 @@ struct Evaluate: ParsableCommand {
 struct Report: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Combine the report.json of run directories into one Markdown report.")
   @Argument(help: "Run directories.") var runs: [String]
+  @Option(help: "Also write per-group excess-gap bar charts (group_excess_gap_<split>.svg) into this folder.") var plots: String?
 
   func run() throws {
     let reports = try runs.map { dir -> RunReport in
@@ -160,5 +161,13 @@ struct Report: ParsableCommand {
       }
     }
     print(ReportMarkdown.render(reports))
+    if let plots {
+      let folder = URL(fileURLWithPath: plots)
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      for split in ["train", "val", "test"] where reports.contains(where: { $0.splits[split] != nil }) {
+        let url = folder.appendingPathComponent("group_excess_gap_\(split).svg")
+        try Data(ReportPlots.groupExcessGaps(reports, split: split).render().utf8).write(to: url, options: .atomic)
+      }
+    }
   }
 }

@@ -100,6 +100,11 @@ final class PipelineTests: XCTestCase {
                    try Data(contentsOf: resumed.appendingPathComponent("report.json")))
     XCTAssertEqual(try Data(contentsOf: full.appendingPathComponent("metrics.jsonl")),
                    try Data(contentsOf: resumed.appendingPathComponent("metrics.jsonl")))
+    // The plots: one curve per split (train, test) over the 7 epochs.
+    let curves = try String(contentsOf: resumed.appendingPathComponent("excess_gap.svg"), encoding: .utf8)
+    XCTAssertEqual(curves.components(separatedBy: "<polyline").count - 1, 2)
+    XCTAssertEqual(try String(contentsOf: full.appendingPathComponent("accuracy.svg"), encoding: .utf8),
+                   try String(contentsOf: resumed.appendingPathComponent("accuracy.svg"), encoding: .utf8))
   }
 
   /// A diverging run stops with an error naming the learning rates instead of writing NaN metrics.
