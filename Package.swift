@@ -61,7 +61,7 @@ let package = Package(
     .testTarget(name: "ConstrainedTests", dependencies: ["Constrained", "NN", "Torch"]),
     .testTarget(name: "SparsityTests", dependencies: ["Sparsity", "NN", "Torch"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Fairness", "Datasets", "NN", "Torch"]),
-    .testTarget(name: "FairnessTests", dependencies: ["Fairness", "Datasets", "Torch"]),
+    .testTarget(name: "FairnessTests", dependencies: ["Fairness", "Datasets", "NN", "Torch"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Torch"]),
   ],
   swiftLanguageModes: [.v5],

@@ -2,8 +2,17 @@ import Datasets
 import NN
 import Torch
 
+/// The optimizer of dense training.
+public enum DenseOptimizerKind: String, Codable, CaseIterable, Sendable {
+  /// SGD with momentum; weight decay coupled (PyTorch's SGD).
+  case sgd
+  /// Adam with coupled L2 weight decay, as the UTKFace dense models of SPEC 7.3 were trained.
+  case adam
+}
+
 /// Hyper-parameters of dense (ERM) training.
 public struct DenseTrainingConfig: Codable, Sendable, Equatable {
+  public var optimizer: DenseOptimizerKind = .sgd
   public var epochs = 15
   public var batchSize = 128
   public var learningRate = 0.05
@@ -24,8 +33,14 @@ public enum DenseTrainer {
   public static func train(_ model: any Module, on split: GroupedSplit, config: DenseTrainingConfig,
                            progress: ProgressReporter = ProgressReporter()) throws -> [Double] {
     Torch.threadCount = config.threads
-    let opt = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
-                      weightDecay: config.weightDecay)
+    let opt: any Optimizer
+    switch config.optimizer {
+    case .sgd:
+      opt = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
+                    weightDecay: config.weightDecay)
+    case .adam:
+      opt = try Adam(parameters: model.parameters(), learningRate: config.learningRate, weightDecay: config.weightDecay)
+    }
     let schedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
                                      totalEpochs: config.epochs)
     model.train()

@@ -132,7 +132,8 @@ public final class PruneRun {
     return MitigationSettings(method: method, tolerance: config.tolerance, bufferSize: config.bufferSize,
                               dualLearningRate: config.dualLearningRate, equalizedLossAbsolute: config.equalizedLossAbsolute,
                               weightDecay: config.weightDecay,
-                              l2Scope: config.weightDecayScope == .all ? .all : .lastLayerOnly)
+                              l2Scope: config.weightDecayScope == .all ? .all : .lastLayerOnly,
+                              reproduceInPlaceL2Quirk: config.reproduceInPlaceL2Quirk)
   }
 
   /// Dense per-split performance, computed once and cached in dense_metrics.json.

@@ -55,6 +55,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// L2 coefficient written into the objective (wd/2·‖θ‖²), not into the optimizer.
   public var weightDecay = 1e-4
   public var weightDecayScope: WeightDecayScope = .all
+  /// Put the L2 term into the constraints' overall loss, as the released code does (SPEC 2.7).
+  public var reproduceInPlaceL2Quirk = false
   /// ε: each group's excess accuracy gap must stay at or below it.
   public var tolerance = 0.01
   /// Replay-buffer capacity k per group.
@@ -104,6 +106,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case learningRate = "learning_rate"
     case weightDecay = "weight_decay"
     case weightDecayScope = "weight_decay_scope"
+    case reproduceInPlaceL2Quirk = "reproduce_in_place_l2_quirk"
     case bufferSize = "buffer_size"
     case dualLearningRate = "dual_learning_rate"
     case equalizedLossAbsolute = "equalized_loss_absolute"
@@ -131,6 +134,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     milestones = try c.decodeIfPresent([Double].self, forKey: .milestones) ?? d.milestones
     weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
     weightDecayScope = try c.decodeIfPresent(WeightDecayScope.self, forKey: .weightDecayScope) ?? d.weightDecayScope
+    reproduceInPlaceL2Quirk = try c.decodeIfPresent(Bool.self, forKey: .reproduceInPlaceL2Quirk) ?? d.reproduceInPlaceL2Quirk
     tolerance = try c.decodeIfPresent(Double.self, forKey: .tolerance) ?? d.tolerance
     bufferSize = try c.decodeIfPresent(Int.self, forKey: .bufferSize) ?? d.bufferSize
     dualLearningRate = try c.decodeIfPresent(Double.self, forKey: .dualLearningRate) ?? d.dualLearningRate

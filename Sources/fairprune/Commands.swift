@@ -7,6 +7,7 @@ extension ModelKind: ExpressibleByArgument {}
 extension MethodKind: ExpressibleByArgument {}
 extension DatasetSource: ExpressibleByArgument {}
 extension WeightDecayScope: ExpressibleByArgument {}
+extension DenseOptimizerKind: ExpressibleByArgument {}
 
 /// Options every data-using command shares.
 struct DataOptions: ParsableArguments {
@@ -44,7 +45,8 @@ struct Train: ParsableCommand {
   @OptionGroup var data: DataOptions
   @Option(help: "Architecture: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: ModelKind = .mlp
   @Option(help: "Epochs.") var epochs: Int = 10
-  @Option(help: "Learning rate (SGD, momentum 0.9).") var learningRate: Double = 0.05
+  @Option(help: "Optimizer: sgd (momentum 0.9) or adam.") var optimizer: DenseOptimizerKind = .sgd
+  @Option(help: "Learning rate.") var learningRate: Double = 0.05
   @Option(help: "Batch size.") var batchSize: Int = 128
   @Option(help: "Weight decay.") var weightDecay: Double = 5e-4
   @Flag(help: "Mirror a random half of each batch (image data).") var horizontalFlip = false
@@ -62,6 +64,7 @@ struct Train: ParsableCommand {
     let dataset = try data.load()
     var config = DenseTrainingConfig()
     config.epochs = epochs
+    config.optimizer = optimizer
     config.learningRate = learningRate
     config.batchSize = batchSize
     config.weightDecay = weightDecay
@@ -96,6 +99,7 @@ struct Prune: ParsableCommand {
   @Option(help: "L2 coefficient in the objective.") var weightDecay: Double?
   @Option(help: "L2 scope: all or last-layer-only.") var weightDecayScope: WeightDecayScope?
   @Flag(help: "Mirror a random half of each training batch (image data).") var horizontalFlip = false
+  @Flag(help: "Include the L2 term in the constraints' overall loss, as the released CEAG code does.") var reproduceInPlaceL2Quirk = false
   @Option(help: "Intra-op threads.") var threads: Int?
   @Option(help: "Seed.") var seed: UInt64?
 
@@ -114,6 +118,7 @@ struct Prune: ParsableCommand {
     if let weightDecay { c.weightDecay = weightDecay }
     if let weightDecayScope { c.weightDecayScope = weightDecayScope }
     if horizontalFlip { c.horizontalFlip = true }
+    if reproduceInPlaceL2Quirk { c.reproduceInPlaceL2Quirk = true }
     if let threads { c.threads = threads }
     if let seed { c.seed = seed }
     try c.validate()

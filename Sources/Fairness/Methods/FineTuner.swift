@@ -73,7 +73,8 @@ public final class FineTuner {
       return record
     }
     let ids = try groups.groupIDs(attributes: attributes)
-    let state = try constraintState(logits: logits, targets: targets, perSample: perSample, meanLoss: meanLoss, groupIDs: ids)
+    let overall = settings.reproduceInPlaceL2Quirk ? objective : meanLoss
+    let state = try constraintState(logits: logits, targets: targets, perSample: perSample, meanLoss: overall, groupIDs: ids)
     try constrainedOptimizer.roll(computeState: { ProblemState(loss: objective, observed: [(constraint, state)]) })
     try afterStep?()
     return record

@@ -51,9 +51,13 @@ public struct MitigationSettings: Sendable, Equatable {
   /// Coefficient of (wd/2)‖θ‖² in the objective.
   public var weightDecay: Double
   public var l2Scope: L2Scope
+  /// Use the overall loss *with* the L2 term inside the constraints (CEAG's L − L_d, EL's L_g − L),
+  /// as the released code does by adding it in place (SPEC 2.7, second quirk). Off: clean.
+  public var reproduceInPlaceL2Quirk: Bool
 
   public init(method: MitigationMethod, tolerance: Double = 0.01, bufferSize: Int = 40, dualLearningRate: Double = 1e-2,
-              equalizedLossAbsolute: Bool = true, weightDecay: Double = 1e-4, l2Scope: L2Scope = .all) {
+              equalizedLossAbsolute: Bool = true, weightDecay: Double = 1e-4, l2Scope: L2Scope = .all,
+              reproduceInPlaceL2Quirk: Bool = false) {
     self.method = method
     self.tolerance = tolerance
     self.bufferSize = bufferSize
@@ -61,6 +65,7 @@ public struct MitigationSettings: Sendable, Equatable {
     self.equalizedLossAbsolute = equalizedLossAbsolute
     self.weightDecay = weightDecay
     self.l2Scope = l2Scope
+    self.reproduceInPlaceL2Quirk = reproduceInPlaceL2Quirk
   }
 }
 
