@@ -34,6 +34,22 @@ inline c10::optional<at::Tensor> ct_opt(ct_tensor t) {
   return t ? c10::optional<at::Tensor>(t->t) : c10::nullopt;
 }
 
+// True when an op on `t` records nothing for autograd (see ctorch_fast.cpp).
+bool ct_autograd_free(const at::Tensor &t);
+// Small same-shape float/double CPU elementwise ops without libtorch's dispatcher; false (and
+// `out` untouched) when the operands do not qualify or the op has no fast form.
+bool ct_fast_binary(int32_t op, const at::Tensor &a, const at::Tensor &b, at::Tensor &out);
+bool ct_fast_binary_scalar(int32_t op, const at::Tensor &a, double s, at::Tensor &out);
+
+// When `cond` holds, skips the Autograd and ADInplaceOrView dispatch keys for the rest of the
+// scope (~0.1 µs per call). Only for functional ops (no views, no in-place): their result is an
+// ordinary tensor without history, exactly what the autograd kernel returns when no input needs
+// grad, so it can later be used as a leaf or combined with tensors that require grad. Unlike
+// c10::InferenceMode, which would forbid saving the result for a later backward.
+#define CT_BELOW_AUTOGRAD_IF(cond)                                       \
+  c10::optional<at::AutoDispatchBelowADInplaceOrView> ct_below_autograd_; \
+  if (cond) ct_below_autograd_.emplace()
+
 // Runs `body`; any C++ exception becomes status 1 with its message saved for ct_last_error.
 #define CT_TRY(...)                                                    \
   try {                                                                \

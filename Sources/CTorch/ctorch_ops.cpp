@@ -101,9 +101,25 @@ static at::Tensor ct_binary_scalar_impl(int32_t op, const at::Tensor &a, double 
   }
   throw std::runtime_error("binary op code " + std::to_string(op) + " has no scalar form");
 }
-int ct_binary(int32_t op, ct_tensor a, ct_tensor b, ct_tensor *out) { CT_TRY(*out = ct_wrap(ct_binary_impl(op, a->t, b->t))) }
+int ct_binary(int32_t op, ct_tensor a, ct_tensor b, ct_tensor *out) {
+  CT_TRY({
+    at::Tensor r;
+    if (!ct_fast_binary(op, a->t, b->t, r)) {
+      CT_BELOW_AUTOGRAD_IF(ct_autograd_free(a->t) && ct_autograd_free(b->t));
+      r = ct_binary_impl(op, a->t, b->t);
+    }
+    *out = ct_wrap(std::move(r));
+  })
+}
 int ct_binary_scalar(int32_t op, ct_tensor a, double s, ct_tensor *out) {
-  CT_TRY(*out = ct_wrap(ct_binary_scalar_impl(op, a->t, s)))
+  CT_TRY({
+    at::Tensor r;
+    if (!ct_fast_binary_scalar(op, a->t, s, r)) {
+      CT_BELOW_AUTOGRAD_IF(ct_autograd_free(a->t));
+      r = ct_binary_scalar_impl(op, a->t, s);
+    }
+    *out = ct_wrap(std::move(r));
+  })
 }
 
 // Keep in sync with UnaryOp in Sources/Torch/ElementwiseOps.swift.
@@ -134,7 +150,12 @@ static at::Tensor ct_unary_impl(int32_t op, const at::Tensor &a) {
   }
   throw std::runtime_error("unknown unary op code " + std::to_string(op));
 }
-int ct_unary(int32_t op, ct_tensor a, ct_tensor *out) { CT_TRY(*out = ct_wrap(ct_unary_impl(op, a->t))) }
+int ct_unary(int32_t op, ct_tensor a, ct_tensor *out) {
+  CT_TRY({
+    CT_BELOW_AUTOGRAD_IF(ct_autograd_free(a->t));
+    *out = ct_wrap(ct_unary_impl(op, a->t));
+  })
+}
 int ct_clamp(ct_tensor t, double lo, double hi, int32_t has_lo, int32_t has_hi, ct_tensor *out) {
   CT_TRY(*out = ct_wrap(at::clamp(t->t, has_lo ? c10::optional<at::Scalar>(lo) : c10::nullopt,
                                   has_hi ? c10::optional<at::Scalar>(hi) : c10::nullopt)))
