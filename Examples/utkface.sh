@@ -18,4 +18,4 @@ for METHOD in nft ceag; do
     --sparsity 0.9 --epochs 7 --last-pruning-epoch 2 --learning-rate 0.01 --tolerance 0.01 --buffer-size 40 \
     --dual-lr 0.01 --weight-decay 1e-4 --horizontal-flip --output "$OUT/$METHOD"
 done
-"$BIN" report "$OUT/nft" "$OUT/ceag" > "$OUT/report.md"
+"$BIN" report "$OUT/nft" "$OUT/ceag" --plots "$OUT/plots" > "$OUT/report.md"
