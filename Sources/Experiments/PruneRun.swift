@@ -6,7 +6,7 @@ import Sparsity
 import Torch
 
 /// The dense -> GMP -> fine-tune -> evaluate pipeline of one method (SPEC 7.5), writing a run
-/// directory: config.json, dense_metrics.json, metrics.jsonl, checkpoint.safetensors,
+/// directory: config.json, dense_metrics.json, metrics.jsonl, steps.jsonl, checkpoint.safetensors,
 /// report.json, report.md and the plots excess_gap.svg and accuracy.svg. Every file is written
 /// atomically (temp file + rename), and a run whose directory holds a checkpoint resumes after
 /// its last finished epoch.
@@ -74,10 +74,14 @@ public final class PruneRun {
       let batches = try SplitBatches(data.train, batchSize: config.batchSize, shuffleSeed: config.seed &+ 7919 &* UInt64(epoch + 1),
                                      horizontalFlip: config.horizontalFlip)
       var lossSum = 0.0
+      var steps: [StepLog] = []
       for (i, batch) in batches.enumerated() {
         let b = try batch.get()
         let record = try tuner.step(inputs: b.inputs, targets: b.targets, attributes: b.attributes, mitigate: mitigate)
         lossSum += record.loss * Double(record.count)
+        steps.append(StepLog(epoch: epoch, step: i, loss: record.loss, lagrangian: record.lagrangian,
+                             multiplierMax: record.multiplierMax, multiplierSum: record.multiplierSum,
+                             measured: record.measured, maxViolation: record.maxViolation))
         progress.batch(phase: config.method.rawValue, epoch: epoch - startEpoch, epochs: config.epochs - startEpoch,
                        batch: i + 1, batches: batches.count)
       }
@@ -94,6 +98,7 @@ public final class PruneRun {
                                     trainLoss: name == "train" ? lossSum / Double(data.train.count) : nil,
                                     multiplierMax: multiplierMax, metrics: metrics))
       }
+      try appendStepLog(steps, after: epoch)
       try checkpoint(epoch: epoch, model: model, tuner: tuner, history: history)
       let train = history.last { $0.split == "train" }!.metrics
       progress.line(String(format: "%@ epoch %d/%d: sparsity %.3f, train acc %.2f%%, train max ψ %.2f%%, train Ψ_PW %.2f%%",
@@ -156,6 +161,21 @@ public final class PruneRun {
   func performance(of model: any Module, on split: GroupedSplit, groupIDs: Tensor, numGroups: Int) throws -> SplitPerformance {
     let p = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize)
     return try SplitPerformance(correct: p.correct, groupIDs: groupIDs, numGroups: numGroups, losses: p.losses)
+  }
+
+  /// Rewrites steps.jsonl with the lines of earlier epochs plus `steps`. Lines of `epoch` or later
+  /// left by a run killed before its checkpoint are dropped, so a resumed log has no duplicates.
+  func appendStepLog(_ steps: [StepLog], after epoch: Int) throws {
+    let url = file("steps.jsonl")
+    var lines: [Substring] = []
+    if let text = try? String(contentsOf: url, encoding: .utf8) {
+      lines = text.split(separator: "\n").filter { line in
+        (try? JSONDecoder().decode(StepLog.self, from: Data(line.utf8)).epoch).map { $0 < epoch } ?? false
+      }
+    }
+    let encoder = ConfigFile.encoder()
+    let new = try steps.map { Substring(String(decoding: try encoder.encode($0), as: UTF8.self)) }
+    try AtomicFileWriter.write(Data(((lines + new).joined(separator: "\n") + "\n").utf8), to: url)
   }
 
   /// Model, masks, optimizer, multipliers and buffers after `epoch`, plus metrics.jsonl.

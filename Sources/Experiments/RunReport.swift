@@ -47,3 +47,22 @@ struct EpochMetrics: Codable {
     case multiplierMax = "multiplier_max"
   }
 }
+
+/// One line of steps.jsonl: what a training step measured (SPEC 7.5).
+struct StepLog: Codable {
+  var epoch: Int
+  var step: Int
+  var loss: Double
+  var lagrangian: Double?
+  var multiplierMax: Double?
+  var multiplierSum: Double?
+  var measured: Int?
+  var maxViolation: Double?
+
+  enum CodingKeys: String, CodingKey {
+    case epoch, step, loss, lagrangian, measured
+    case multiplierMax = "multiplier_max"
+    case multiplierSum = "multiplier_sum"
+    case maxViolation = "max_violation"
+  }
+}

@@ -100,6 +100,19 @@ final class PipelineTests: XCTestCase {
                    try Data(contentsOf: resumed.appendingPathComponent("report.json")))
     XCTAssertEqual(try Data(contentsOf: full.appendingPathComponent("metrics.jsonl")),
                    try Data(contentsOf: resumed.appendingPathComponent("metrics.jsonl")))
+    // steps.jsonl: one line per step, the same after a resume; multipliers from the last pruning epoch on.
+    let steps = try String(contentsOf: resumed.appendingPathComponent("steps.jsonl"), encoding: .utf8)
+    XCTAssertEqual(steps, try String(contentsOf: full.appendingPathComponent("steps.jsonl"), encoding: .utf8))
+    let lines = steps.split(separator: "\n")
+    let perEpoch = (data.train.count + c.batchSize - 1) / c.batchSize
+    XCTAssertEqual(lines.count, c.epochs * perEpoch)
+    let objects = try lines.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    XCTAssertEqual(objects.map { $0["epoch"] as? Int }, (0..<c.epochs).flatMap { e in Array(repeating: e, count: perEpoch) })
+    XCTAssertNil(objects[0]["multiplier_max"])
+    let mitigated = objects[c.lastPruningEpoch * perEpoch]
+    XCTAssertNotNil(mitigated["multiplier_max"])
+    XCTAssertNotNil(mitigated["lagrangian"])
+    XCTAssertGreaterThanOrEqual(try XCTUnwrap(mitigated["multiplier_max"] as? Double), 0)
     // The plots: one curve per split (train, test) over the 7 epochs.
     let curves = try String(contentsOf: resumed.appendingPathComponent("excess_gap.svg"), encoding: .utf8)
     XCTAssertEqual(curves.components(separatedBy: "<polyline").count - 1, 2)

@@ -48,10 +48,19 @@ public final class FineTuner {
     }
   }
 
-  /// What one step measured.
+  /// What one step measured (SPEC 7.5's per-step log).
   public struct StepRecord {
+    /// Mean cross-entropy of the batch (without the L2 term).
     public var loss: Double
     public var count: Int
+    /// Primal Lagrangian f + Σ λ_g ψ̃_g that was differentiated; nil for objective-only steps.
+    public var lagrangian: Double?
+    /// Largest and summed multiplier after the dual step; nil for objective-only steps.
+    public var multiplierMax: Double?
+    public var multiplierSum: Double?
+    /// Number of constraints measured for the dual step and the largest strict violation among them.
+    public var measured: Int?
+    public var maxViolation: Double?
   }
 
   /// One step on a batch. With `mitigate == false` (GMP epochs, SPEC 2.8) every method takes a
@@ -75,9 +84,18 @@ public final class FineTuner {
     let ids = try groups.groupIDs(attributes: attributes)
     let overall = settings.reproduceInPlaceL2Quirk ? objective : meanLoss
     let state = try constraintState(logits: logits, targets: targets, perSample: perSample, meanLoss: overall, groupIDs: ids)
-    try constrainedOptimizer.roll(computeState: { ProblemState(loss: objective, observed: [(constraint, state)]) })
+    let out = try constrainedOptimizer.roll(computeState: { ProblemState(loss: objective, observed: [(constraint, state)]) })
     try afterStep?()
-    return record
+    var full = record
+    full.lagrangian = try out.primalLagrangian?.item()
+    if let lambda = try multipliers() {
+      full.multiplierMax = try lambda.max().item()
+      full.multiplierSum = try lambda.sum().item()
+    }
+    let strict = state.strictViolation ?? state.violation
+    full.measured = strict.count
+    full.maxViolation = strict.count > 0 ? try strict.max().item() : nil
+    return full
   }
 
   /// (wd/2)·Σ‖θ‖² over the L2 scope; pruned weights are stored as zeros and add nothing.
