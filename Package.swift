@@ -55,6 +55,7 @@ let package = Package(
     .executableTarget(name: "fairprune-bench", dependencies: ["NN"], path: "Benchmarks/fairprune-bench"),
     .executableTarget(name: "loader-bench", dependencies: ["Datasets", "NN", "Torch"], path: "Benchmarks/loader-bench"),
     .executableTarget(name: "constrained-bench", dependencies: ["Constrained", "Torch"], path: "Benchmarks/constrained-bench"),
+    .executableTarget(name: "pipeline-bench", dependencies: ["Fairness", "Sparsity", "Datasets", "NN", "Torch"], path: "Benchmarks/pipeline-bench"),
     .testTarget(name: "TorchTests", dependencies: ["Torch"]),
     .testTarget(name: "NNTests", dependencies: ["NN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CheckpointIOTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
