@@ -25,7 +25,7 @@ public enum DatasetSource: String, CaseIterable, Codable, Sendable {
 /// normalization; CIFAR-100: fine label target and groups). Images are decoded once (optionally
 /// resized to `imageSize` x `imageSize`) and held in memory as normalized float tensors, so
 /// random augmentation happens on those tensors (`RunConfig.horizontalFlip`).
-public struct DataSpec: Sendable, Equatable {
+public struct DataSpec: Sendable, Equatable, Codable {
   public var source: DatasetSource = .synthetic
   /// The dataset folder (image-csv: the folder the CSV paths are relative to; tabular-csv: the CSV file).
   public var root: String?
@@ -43,10 +43,17 @@ public struct DataSpec: Sendable, Equatable {
   public var validationFraction = 0.0
   /// Seed of the synthetic data and of the validation hold-out.
   public var seed: UInt64 = 1234
-  /// Image decoding threads.
+  /// Image decoding threads (not part of what the data is, so not recorded).
   public var decodeThreads = ProcessInfo.processInfo.activeProcessorCount
 
   public init(source: DatasetSource = .synthetic) { self.source = source }
+
+  enum CodingKeys: String, CodingKey {
+    case source, root, csv, target, protected, seed
+    case imageSize = "image_size"
+    case cacheDirectory = "cache_directory"
+    case validationFraction = "validation_fraction"
+  }
 
   /// Reads, splits, decodes and normalizes the data; errors name the file, line or setting.
   public func load() throws -> GroupedDataset {

@@ -6,10 +6,10 @@ import Sparsity
 import Torch
 
 /// The dense -> GMP -> fine-tune -> evaluate pipeline of one method (SPEC 7.5), writing a run
-/// directory: config.json, dense_metrics.json, metrics.jsonl, steps.jsonl, checkpoint.safetensors,
-/// report.json, report.md and the plots excess_gap.svg and accuracy.svg. Every file is written
-/// atomically (temp file + rename), and a run whose directory holds a checkpoint resumes after
-/// its last finished epoch.
+/// directory: config.json, data.json (when `dataSpec` is set), dense_metrics.json, metrics.jsonl,
+/// steps.jsonl, checkpoint.safetensors, report.json, report.md and the plots excess_gap.svg and
+/// accuracy.svg. Every file is written atomically (temp file + rename), and a run whose directory
+/// holds a checkpoint resumes after its last finished epoch.
 public final class PruneRun {
   public let config: RunConfig
   public let data: GroupedDataset
@@ -18,6 +18,8 @@ public final class PruneRun {
   /// Stop (returning nil) once this epoch's checkpoint is written, as if the job were killed;
   /// the next `run` on the same directory resumes. For time-boxed jobs and resume tests.
   public var stopAfterEpoch: Int?
+  /// Where the data came from: written to data.json; resuming with different data is an error.
+  public var dataSpec: DataSpec?
 
   public init(config: RunConfig, data: GroupedDataset, directory: URL, progress: ProgressReporter = ProgressReporter()) throws {
     try config.validate()
@@ -37,6 +39,7 @@ public final class PruneRun {
     Torch.threadCount = config.threads
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     try AtomicFileWriter.write(try ConfigFile.json(config), to: file("config.json"))
+    if let dataSpec { try recordData(dataSpec) }
     let names = config.groupAttributes.isEmpty ? data.info.attributes.map(\.name) : config.groupAttributes
     let groups = try GroupSpec(info: data.info, attributeNames: names, mode: groupMode)
     // Group ids of every split, computed once for the whole run.
@@ -116,6 +119,24 @@ public final class PruneRun {
   }
 
   func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+  /// Writes data.json, or checks that a resumed run uses the data it started with (cache folder
+  /// aside, which does not change the data).
+  func recordData(_ spec: DataSpec) throws {
+    let url = file("data.json")
+    if FileManager.default.fileExists(atPath: file("checkpoint.safetensors").path),
+       let saved = try? JSONDecoder().decode(DataSpec.self, from: Data(contentsOf: url)) {
+      var a = saved, b = spec
+      a.cacheDirectory = nil
+      b.cacheDirectory = nil
+      a.decodeThreads = 0
+      b.decodeThreads = 0
+      guard a == b else {
+        throw ConfigError("\(directory.path) was started on other data (\(url.path)); use a new --output to change the data")
+      }
+    }
+    try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(spec), to: url)
+  }
 
   var groupMode: GroupSpec.Mode {
     switch config.groupMode {

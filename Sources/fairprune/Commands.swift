@@ -135,6 +135,7 @@ struct Prune: ParsableCommand {
     let net = try c.model.make(inputShape: Array(dataset.train.inputs.shape.dropFirst()), numClasses: dataset.info.numClasses)
     try DenseModelFile.load(dense, into: net)
     let run = try PruneRun(config: c, data: dataset, directory: URL(fileURLWithPath: output))
+    run.dataSpec = data.spec
     if let report = try run.run(dense: net) { print(ReportMarkdown.render([report])) }
   }
 }
