@@ -34,9 +34,10 @@ import Torch
 /// weight and bias of a BatchNorm2d that directly follows a masked Conv2d (next leaf module in
 /// registration order, same channel count) are masked for dead channels, so a dead channel
 /// outputs exactly 0 in training and evaluation mode: the effect of SPEC 4.4's masked
-/// BatchNorm (an inactive channel stays 0). Unlike the reference masked BatchNorm, the running
-/// statistics of a dead channel still move (towards 0); they cannot reach the output, whose
-/// scale and shift are 0. With `maskBiasOfDeadUnits` the masked layer's own bias is masked too
+/// BatchNorm (an inactive channel stays 0). As there, a dead channel's running statistics are
+/// frozen at their values when it died: `applyMasks()` restores them after every step, so the
+/// all-zero input of a dead channel never pollutes them. With `maskBiasOfDeadUnits` the masked
+/// layer's own bias is masked too
 /// (a removed unit then contributes nothing, as compaction would assume); off by default
 /// because the reference code never prunes biases.
 ///
@@ -59,6 +60,9 @@ public final class SparsityMasks {
   private let followers: [BatchNorm2d?]
   /// Masks of tensors other than the weights: BatchNorm scale/shift and biases of dead units.
   private var unitEntries: [(parameter: Tensor, mask: Tensor)] = []
+  /// Per BatchNorm with dead channels: a float mask of live channels and the frozen statistics
+  /// of the dead ones (zero at live channels), restored by `applyMasks()`.
+  private var frozenStatistics: [(bn: BatchNorm2d, alive: Tensor, mean: Tensor, variance: Tensor)] = []
   private var optimizerIndex: [ObjectIdentifier: Int]?
   private var optimizerStateIsStale = true
 
@@ -160,6 +164,12 @@ public final class SparsityMasks {
     let entries = try entries()
     try Torch.withNoGrad {
       for (parameter, mask) in entries { try parameter.mul_(mask) }
+      for f in frozenStatistics {
+        try f.bn.runningMean.mul_(f.alive)
+        try f.bn.runningMean.add_(f.mean)
+        try f.bn.runningVar.mul_(f.alive)
+        try f.bn.runningVar.add_(f.variance)
+      }
     }
     if optimizerStateIsStale, let optimizer {
       let index = optimizerIndex ?? indexParameters(of: optimizer)
@@ -178,6 +188,7 @@ public final class SparsityMasks {
   /// when one is tracked, the optimizer state.
   public func refresh() throws {
     var extra: [(parameter: Tensor, mask: Tensor)] = []
+    var frozen: [(bn: BatchNorm2d, alive: Tensor, mean: Tensor, variance: Tensor)] = []
     if maskFollowingBatchNorm || maskBiasOfDeadUnits {
       for (entry, follower) in zip(layers, followers) {
         let bias = maskBiasOfDeadUnits ? entry.bias : nil
@@ -186,10 +197,16 @@ public final class SparsityMasks {
         let alive = try aliveUnits(of: entry)
         guard try alive.logicalNot().sum().itemInt() > 0 else { continue }
         if let bias { extra.append((bias, alive)) }
-        if let bn { extra += [(bn.weight, alive), (bn.bias, alive)] }
+        if let bn {
+          extra += [(bn.weight, alive), (bn.bias, alive)]
+          // Channels already dead keep their frozen values (the buffers hold them); new ones freeze now.
+          let live = try alive.to(bn.runningMean.dtype), dead = try alive.logicalNot().to(bn.runningMean.dtype)
+          frozen.append((bn, live, try bn.runningMean.detached() * dead, try bn.runningVar.detached() * dead))
+        }
       }
     }
     unitEntries = extra
+    frozenStatistics = frozen
     optimizerStateIsStale = true
     try applyMasks()
   }

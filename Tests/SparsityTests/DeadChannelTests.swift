@@ -24,10 +24,11 @@ final class DeadChannelTests: XCTestCase {
       try masks.applyMasks()
     }
     try step()  // BatchNorm scale/shift and their momentum move away from 1/0
+    let block = model.layer1.layers[0] as! BasicBlock
     try masks.prune(to: 0.5, using: StructuredChannelPruner())
+    let meanAtDeath = try block.bn1.runningMean.toArray(Float.self), varAtDeath = try block.bn1.runningVar.toArray(Float.self)
     for _ in 0..<3 { try step() }
 
-    let block = model.layer1.layers[0] as! BasicBlock
     let alive = try masks.aliveUnits(ofLayer: "layer1.0.conv1")
     XCTAssertEqual(try alive.logicalNot().sum().itemInt(), 8, "ceil(0.5 · 16) channels dead")
     let dead = try alive.logicalNot()
@@ -35,6 +36,15 @@ final class DeadChannelTests: XCTestCase {
     XCTAssertTrue(try block.bn1.bias.detached().maskedSelect(dead).toArray(Float.self).allSatisfy { $0 == 0 })
     XCTAssertTrue(try block.bn1.bias.detached().maskedSelect(alive).toArray(Float.self).contains { $0 != 0 }, "live channels train")
 
+    // Running statistics: frozen for dead channels (SPEC 4.4), still tracked for live ones.
+    let deadFlags = try dead.toArray(Bool.self)
+    let mean = try block.bn1.runningMean.toArray(Float.self), variance = try block.bn1.runningVar.toArray(Float.self)
+    for c in 0..<16 where deadFlags[c] {
+      XCTAssertEqual(mean[c], meanAtDeath[c], "channel \(c)")
+      XCTAssertEqual(variance[c], varAtDeath[c], "channel \(c)")
+    }
+    XCTAssertTrue((0..<16).contains { !deadFlags[$0] && mean[$0] != meanAtDeath[$0] }, "live statistics move")
+    XCTAssertTrue(meanAtDeath.enumerated().contains { deadFlags[$0.offset] && $0.element != 0 }, "frozen values are not trivial")
     let input = try Tensor.randn([4, 16, 8, 8])
     for training in [true, false] {
       block.bn1.isTraining = training
