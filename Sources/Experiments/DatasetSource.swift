@@ -65,20 +65,16 @@ public struct DataSpec: Sendable, Equatable, Codable {
       c.seed = seed
       return try c.make().make()
     case .utkface:
-      let utk = UTKFace(root: try rootURL(), target: try parse(target ?? "race", as: UTKFace.Attribute.self, field: "target"),
-                        protected: try (protected.isEmpty ? ["race"] : protected).map { try parse($0, as: UTKFace.Attribute.self, field: "protected") },
-                        split: split)
+      let utk = UTKFace(root: try rootURL(), target: try parse(target ?? "race", field: "target"),
+                        protected: try parseProtected(default: "race"), split: split)
       return try decode(utk.read().manifest, train: .utkFaceTrain, eval: .utkFaceEval)
     case .fairface:
-      let ff = FairFace(root: try rootURL(), target: try parse(target ?? "race", as: FairFace.Attribute.self, field: "target"),
-                        protected: try (protected.isEmpty ? ["race"] : protected).map { try parse($0, as: FairFace.Attribute.self, field: "protected") },
-                        split: split)
+      let ff = FairFace(root: try rootURL(), target: try parse(target ?? "race", field: "target"),
+                        protected: try parseProtected(default: "race"), split: split)
       return try decode(ff.read(), train: .fairFaceTrain, eval: .fairFaceEval, native: .fairFace)
     case .cifar100:
       if let target, target != "fine" { throw ConfigError("target = \(target): CIFAR-100's target is the fine label") }
-      let cifar = CIFAR100(root: try rootURL(), protected: try (protected.isEmpty ? ["fine"] : protected).map {
-        try parse($0, as: CIFAR100.Label.self, field: "protected")
-      }, split: split)
+      let cifar = CIFAR100(root: try rootURL(), protected: try parseProtected(default: "fine"), split: split)
       if imageSize != nil { throw ConfigError("image_size: CIFAR-100 images are used at their native 32x32") }
       return try cifar.read().materialize()
     case .celeba:
@@ -113,7 +109,12 @@ public struct DataSpec: Sendable, Equatable, Codable {
     return values
   }
 
-  func parse<T: RawRepresentable & CaseIterable>(_ text: String, as: T.Type, field: String) throws -> T where T.RawValue == String {
+  /// `protected`, or `[fallback]` when empty, as the format's attribute type.
+  func parseProtected<T: RawRepresentable & CaseIterable>(default fallback: String) throws -> [T] where T.RawValue == String {
+    try (protected.isEmpty ? [fallback] : protected).map { try parse($0, field: "protected") }
+  }
+
+  func parse<T: RawRepresentable & CaseIterable>(_ text: String, field: String) throws -> T where T.RawValue == String {
     guard let value = T(rawValue: text) else {
       throw ConfigError("\(field) = \(text): \(source.rawValue) knows \(T.allCases.map(\.rawValue).joined(separator: ", "))")
     }

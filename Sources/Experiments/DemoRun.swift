@@ -51,7 +51,9 @@ public enum DemoRun {
       try DenseModelFile.load(denseFile, into: dense)
       progress.line("loaded the dense model from \(denseFile)")
     } else {
-      try DenseTrainer.train(dense, on: data.train, config: config.dense, progress: progress)
+      var denseConfig = config.dense
+      denseConfig.threads = config.run.threads  // one thread setting for the whole demo
+      try DenseTrainer.train(dense, on: data.train, config: denseConfig, progress: progress)
       try DenseModelFile.save(dense, to: denseFile)
     }
     var reports: [RunReport] = []

@@ -62,10 +62,12 @@ public final class PruneRun {
                               settings: mitigationSettings)
 
     var history: [EpochMetrics] = []
+    var steps: [StepLog] = []
     var startEpoch = 0
     if let resumed = try resume(model: model, masks: masks, tuner: tuner) {
       startEpoch = resumed.epoch + 1
       history = resumed.history
+      steps = resumed.steps
       progress.line("resuming \(config.method.rawValue) after epoch \(resumed.epoch + 1)")
     }
 
@@ -77,7 +79,6 @@ public final class PruneRun {
       let batches = try SplitBatches(data.train, batchSize: config.batchSize, shuffleSeed: config.seed &+ 7919 &* UInt64(epoch + 1),
                                      horizontalFlip: config.horizontalFlip)
       var lossSum = 0.0
-      var steps: [StepLog] = []
       for (i, batch) in batches.enumerated() {
         let b = try batch.get()
         let record = try tuner.step(inputs: b.inputs, targets: b.targets, attributes: b.attributes, mitigate: mitigate)
@@ -101,8 +102,7 @@ public final class PruneRun {
                                     trainLoss: name == "train" ? lossSum / Double(data.train.count) : nil,
                                     multiplierMax: multiplierMax, metrics: metrics))
       }
-      try appendStepLog(steps, after: epoch)
-      try checkpoint(epoch: epoch, model: model, tuner: tuner, history: history)
+      try checkpoint(epoch: epoch, model: model, tuner: tuner, history: history, steps: steps)
       let train = history.last { $0.split == "train" }!.metrics
       progress.line(String(format: "%@ epoch %d/%d: sparsity %.3f, train acc %.2f%%, train max ψ %.2f%%, train Ψ_PW %.2f%%",
                            config.method.rawValue, epoch + 1, config.epochs, sparsity, 100 * train.accuracy,
@@ -184,32 +184,19 @@ public final class PruneRun {
     return try SplitPerformance(correct: p.correct, groupIDs: groupIDs, numGroups: numGroups, losses: p.losses)
   }
 
-  /// Rewrites steps.jsonl with the lines of earlier epochs plus `steps`. Lines of `epoch` or later
-  /// left by a run killed before its checkpoint are dropped, so a resumed log has no duplicates.
-  func appendStepLog(_ steps: [StepLog], after epoch: Int) throws {
-    let url = file("steps.jsonl")
-    var lines: [Substring] = []
-    if let text = try? String(contentsOf: url, encoding: .utf8) {
-      lines = text.split(separator: "\n").filter { line in
-        (try? JSONDecoder().decode(StepLog.self, from: Data(line.utf8)).epoch).map { $0 < epoch } ?? false
-      }
-    }
-    let encoder = ConfigFile.encoder()
-    let new = try steps.map { Substring(String(decoding: try encoder.encode($0), as: UTF8.self)) }
-    try AtomicFileWriter.write(Data(((lines + new).joined(separator: "\n") + "\n").utf8), to: url)
-  }
-
-  /// Model, masks, optimizer, multipliers and buffers after `epoch`, plus metrics.jsonl.
-  func checkpoint(epoch: Int, model: any Module, tuner: FineTuner, history: [EpochMetrics]) throws {
-    let encoder = ConfigFile.encoder()
-    let lines = try history.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-    try AtomicFileWriter.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: file("metrics.jsonl"))
+  /// Model, masks, optimizer, multipliers and buffers after `epoch`, plus metrics.jsonl and
+  /// steps.jsonl (written first: a run killed before the checkpoint drops their extra lines on resume).
+  func checkpoint(epoch: Int, model: any Module, tuner: FineTuner, history: [EpochMetrics], steps: [StepLog]) throws {
+    try JSONLines.write(history, to: file("metrics.jsonl"))
+    try JSONLines.write(steps, to: file("steps.jsonl"))
     let tensors = NamedTensors.prefixed(model.stateDict(), with: "model.") + NamedTensors.prefixed(try tuner.state(), with: "tuner.")
     try SafeTensors.write(tensors.map { ($0.name, $0.tensor) }, metadata: ["epoch": "\(epoch)", "method": config.method.rawValue], to: file("checkpoint.safetensors"))
   }
 
-  /// Restores the last checkpoint of this directory, if any, with the metrics recorded up to it.
-  func resume(model: any Module, masks: SparsityMasks, tuner: FineTuner) throws -> (epoch: Int, history: [EpochMetrics])? {
+  /// Restores the last checkpoint of this directory, if any, with the metrics and step logs
+  /// recorded up to it.
+  func resume(model: any Module, masks: SparsityMasks, tuner: FineTuner) throws
+    -> (epoch: Int, history: [EpochMetrics], steps: [StepLog])? {
     let url = file("checkpoint.safetensors")
     guard FileManager.default.fileExists(atPath: url.path) else { return nil }
     let saved = try SafeTensors.read(from: url)
@@ -222,18 +209,9 @@ public final class PruneRun {
     try model.loadStateDict(NamedTensors.entries(saved.tensors, under: "model."))
     try masks.refresh()
     try tuner.loadState(NamedTensors.entries(saved.tensors, under: "tuner."))
-    var history: [EpochMetrics] = []
-    if let text = try? String(contentsOf: file("metrics.jsonl"), encoding: .utf8) {
-      for (n, line) in text.split(separator: "\n").enumerated() {
-        do {
-          let m = try JSONDecoder().decode(EpochMetrics.self, from: Data(line.utf8))
-          if m.epoch <= epoch { history.append(m) }
-        } catch {
-          throw ConfigError("\(file("metrics.jsonl").path):\(n + 1): unreadable metrics line: \(error)")
-        }
-      }
-    }
-    return (epoch, history)
+    let history = try JSONLines.read(EpochMetrics.self, from: file("metrics.jsonl")) { $0.epoch <= epoch }
+    let steps = try JSONLines.read(StepLog.self, from: file("steps.jsonl")) { $0.epoch <= epoch }
+    return (epoch, history, steps)
   }
 
   /// The final epoch's metrics, or for NFT+ES the epoch at the final sparsity with the best

@@ -1,5 +1,6 @@
 import Fairness
 import Foundation
+import Torch
 
 /// The SVG plots of runs, in percent: per-epoch curves of one run, per-group bars of several.
 public enum ReportPlots {
@@ -42,6 +43,15 @@ public enum ReportPlots {
                          kind: .bars(categories: groups), series: series)
     if let eps = reports.map(\.tolerance).max() { chart.references = [("ε = \(percent(eps))", 100 * eps)] }
     return chart
+  }
+
+  /// Writes `group_excess_gap_<split>.svg` into `folder` for each split some report has.
+  public static func writeGroupCharts(_ reports: [RunReport], to folder: URL) throws {
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for split in ["train", "val", "test"] where reports.contains(where: { $0.splits[split] != nil }) {
+      let url = folder.appendingPathComponent("group_excess_gap_\(split).svg")
+      try AtomicFileWriter.write(Data(groupExcessGaps(reports, split: split).render().utf8), to: url)
+    }
   }
 
   static func percent(_ v: Double) -> String { String(format: "%.1f%%", 100 * v) }

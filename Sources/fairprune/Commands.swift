@@ -167,13 +167,6 @@ struct Report: ParsableCommand {
       }
     }
     print(ReportMarkdown.render(reports))
-    if let plots {
-      let folder = URL(fileURLWithPath: plots)
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-      for split in ["train", "val", "test"] where reports.contains(where: { $0.splits[split] != nil }) {
-        let url = folder.appendingPathComponent("group_excess_gap_\(split).svg")
-        try Data(ReportPlots.groupExcessGaps(reports, split: split).render().utf8).write(to: url, options: .atomic)
-      }
-    }
+    if let plots { try ReportPlots.writeGroupCharts(reports, to: URL(fileURLWithPath: plots)) }
   }
 }

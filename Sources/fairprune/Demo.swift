@@ -25,7 +25,6 @@ struct Demo: ParsableCommand {
     config.run.seed = seed
     config.run.threads = threads
     config.dense.seed = seed
-    config.dense.threads = threads
     try config.run.validate()
     let result = try DemoRun.run(config, output: URL(fileURLWithPath: output))
     print(result.markdown)
