@@ -120,6 +120,8 @@ int ct_to(ct_tensor t, int32_t dtype, ct_device dev, ct_tensor *out) {
 int ct_clone(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.clone())) }
 int ct_contiguous(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.contiguous())) }
 int ct_detach(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.detach())) }
+// PyTorch's `param.data = new`: every alias of `t` sees the new storage, dtype and device.
+int ct_set_data(ct_tensor t, ct_tensor src) { CT_TRY(t->t.set_data(src->t)) }
 
 int ct_set_requires_grad(ct_tensor t, int32_t flag) { CT_TRY(t->t.requires_grad_(flag != 0)) }
 int32_t ct_requires_grad(ct_tensor t) { return t->t.requires_grad() ? 1 : 0; }

@@ -69,6 +69,18 @@ extension Module {
   }
   public func eval() { train(false) }
 
+  /// Converts every floating-point parameter and buffer to `dtype` and every tensor to `device`,
+  /// in place (as `torch.nn.Module.to`); integer buffers keep their dtype.
+  public func to(_ dtype: DType? = nil, device: Device? = nil) throws {
+    try Torch.withNoGrad {
+      for (_, tensor) in stateDict() {
+        let target = tensor.dtype.isFloatingPoint ? (dtype ?? tensor.dtype) : tensor.dtype
+        if target == tensor.dtype && (device ?? tensor.device) == tensor.device { continue }
+        try tensor.setData_(try tensor.to(target, device: device ?? tensor.device))
+      }
+    }
+  }
+
   /// Copies `state` into this model's parameters and buffers (in place, converting dtypes).
   ///
   /// Throws `StateDictError` listing missing, unexpected and mis-shaped keys before anything

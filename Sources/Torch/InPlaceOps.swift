@@ -27,6 +27,9 @@ extension Tensor {
   }
   /// Copies `source` (broadcast, converted) into self.
   public func copy_(_ source: Tensor) throws { try check(ct_copy_(handle, source.handle)) }
+  /// Replaces the data behind self (storage, dtype, device) with `source`'s, as PyTorch's
+  /// `t.data = source`: aliases and `requiresGrad` stay, so a module's parameter lists still hold.
+  public func setData_(_ source: Tensor) throws { try check(ct_set_data(handle, source.handle)) }
   public func fill_(_ value: Double) throws { try check(ct_fill_(handle, value)) }
   public func zero_() throws { try check(ct_zero_(handle)) }
   /// Fills with normal samples from the seeded default generator.

@@ -78,13 +78,13 @@ final class PickleReaderTests: XCTestCase {
     var p = PickleBuilder()
     p.global("os", "system"); p.bytes += [0x71, 0]
     p.string("echo hi"); p.op(0x85); p.op(0x52); p.op(0x2E)
-    assertThrows("GLOBAL at offset 2", "global os.system is not allowed") { try plain.read(Data(p.bytes), source: "evil.pkl") }
+    assertThrows(TorchError.self, "GLOBAL at offset 2", "global os.system is not allowed") { try plain.read(Data(p.bytes), source: "evil.pkl") }
     // Even when another global is allowed; STACK_GLOBAL is checked the same way.
     let reader = PickleReader(allowedGlobals: [PickleGlobal("collections", "OrderedDict")], disallowedGlobalHint: "try again")
-    assertThrows("os.system is not allowed", "try again") { try reader.read(Data(p.bytes)) }
+    assertThrows(TorchError.self, "os.system is not allowed", "try again") { try reader.read(Data(p.bytes)) }
     var s = PickleBuilder()
     s.string("os"); s.string("system"); s.op(0x93); s.op(0x2E)
-    assertThrows("STACK_GLOBAL", "os.system is not allowed") { try reader.read(Data(s.bytes)) }
+    assertThrows(TorchError.self, "STACK_GLOBAL", "os.system is not allowed") { try reader.read(Data(s.bytes)) }
   }
 
   func testReduceOfAnAllowedGlobalOnlyRecordsIt() throws {
@@ -109,45 +109,45 @@ final class PickleReaderTests: XCTestCase {
       body(&p)
       return Data(p.bytes)
     }
-    assertThrows("unsupported opcode 0x69", "at offset 2") { try plain.read(bytes { $0.op(0x69) }) }  // INST
-    assertThrows("unsupported opcode 0x81") { try plain.read(bytes { $0.op(0x81) }) }                   // NEWOBJ
-    assertThrows("APPEND at offset 2", "stack underflow") { try plain.read(bytes { $0.op(0x61) }) }
-    assertThrows("BINGET at offset 2", "memo has no entry 9") { try plain.read(bytes { $0.bytes += [0x68, 9] }) }
-    assertThrows("ends without STOP") { try plain.read(bytes { $0.op(0x4E) }) }
-    assertThrows("truncated") { try plain.read(Data([0x80, 0x02, 0x4A, 1, 2])) }
-    assertThrows("truncated") { try plain.read(Data([0x80, 0x02, 0x58, 0xFF, 0xFF, 0xFF, 0x7F, 0x61])) }
-    assertThrows("BINUNICODE8", "absurd") { try plain.read(Data([0x80, 0x02, 0x8D] + le(UInt64.max))) }
-    assertThrows("FRAME", "exceeds") { try plain.read(Data([0x80, 0x04, 0x95] + le(UInt64(1) << 40))) }
-    assertThrows("negative length") { try plain.read(Data([0x80, 0x02, 0x54] + le(Int32(-5)))) }
-    assertThrows("not valid UTF-8") { try plain.read(Data([0x80, 0x02, 0x8C, 1, 0xFF, 0x2E])) }
-    assertThrows("does not fit in 64 bits") { try plain.read(Data([0x80, 0x02, 0x8A, 9] + [UInt8](repeating: 1, count: 9))) }
-    assertThrows("STOP", "2 values") { try plain.read(bytes { $0.op(0x4E); $0.op(0x4E); $0.op(0x2E) }) }
-    assertThrows("STOP", "1 open MARKs") { try plain.read(bytes { $0.op(0x4E); $0.mark(); $0.op(0x2E) }) }
+    assertThrows(TorchError.self, "unsupported opcode 0x69", "at offset 2") { try plain.read(bytes { $0.op(0x69) }) }  // INST
+    assertThrows(TorchError.self, "unsupported opcode 0x81") { try plain.read(bytes { $0.op(0x81) }) }                   // NEWOBJ
+    assertThrows(TorchError.self, "APPEND at offset 2", "stack underflow") { try plain.read(bytes { $0.op(0x61) }) }
+    assertThrows(TorchError.self, "BINGET at offset 2", "memo has no entry 9") { try plain.read(bytes { $0.bytes += [0x68, 9] }) }
+    assertThrows(TorchError.self, "ends without STOP") { try plain.read(bytes { $0.op(0x4E) }) }
+    assertThrows(TorchError.self, "truncated") { try plain.read(Data([0x80, 0x02, 0x4A, 1, 2])) }
+    assertThrows(TorchError.self, "truncated") { try plain.read(Data([0x80, 0x02, 0x58, 0xFF, 0xFF, 0xFF, 0x7F, 0x61])) }
+    assertThrows(TorchError.self, "BINUNICODE8", "absurd") { try plain.read(Data([0x80, 0x02, 0x8D] + le(UInt64.max))) }
+    assertThrows(TorchError.self, "FRAME", "exceeds") { try plain.read(Data([0x80, 0x04, 0x95] + le(UInt64(1) << 40))) }
+    assertThrows(TorchError.self, "negative length") { try plain.read(Data([0x80, 0x02, 0x54] + le(Int32(-5)))) }
+    assertThrows(TorchError.self, "not valid UTF-8") { try plain.read(Data([0x80, 0x02, 0x8C, 1, 0xFF, 0x2E])) }
+    assertThrows(TorchError.self, "does not fit in 64 bits") { try plain.read(Data([0x80, 0x02, 0x8A, 9] + [UInt8](repeating: 1, count: 9))) }
+    assertThrows(TorchError.self, "STOP", "2 values") { try plain.read(bytes { $0.op(0x4E); $0.op(0x4E); $0.op(0x2E) }) }
+    assertThrows(TorchError.self, "STOP", "1 open MARKs") { try plain.read(bytes { $0.op(0x4E); $0.mark(); $0.op(0x2E) }) }
     // A MARK hides what is below it: TUPLE1 right after MARK underflows.
-    assertThrows("TUPLE1", "stack underflow") { try plain.read(bytes { $0.op(0x4E); $0.mark(); $0.op(0x85) }) }
-    assertThrows("SETITEMS", "odd number") { try plain.read(bytes { $0.op(0x7D); $0.mark(); $0.op(0x4E); $0.op(0x75) }) }
-    assertThrows("SETITEM on a value that is not a dict") {
+    assertThrows(TorchError.self, "TUPLE1", "stack underflow") { try plain.read(bytes { $0.op(0x4E); $0.mark(); $0.op(0x85) }) }
+    assertThrows(TorchError.self, "SETITEMS", "odd number") { try plain.read(bytes { $0.op(0x7D); $0.mark(); $0.op(0x4E); $0.op(0x75) }) }
+    assertThrows(TorchError.self, "SETITEM on a value that is not a dict") {
       try plain.read(bytes { $0.op(0x5D); $0.op(0x4E); $0.op(0x4E); $0.op(0x73) })
     }
-    assertThrows("REDUCE of a value that is not a global") {
+    assertThrows(TorchError.self, "REDUCE of a value that is not a global") {
       try plain.read(bytes { $0.op(0x4E); $0.op(0x29); $0.op(0x52) })
     }
-    assertThrows("GLOBAL", "no terminating newline") { try plain.read(Data([0x80, 0x02, 0x63] + Array("os".utf8))) }
-    assertThrows("unsupported protocol 6") { try plain.read(Data([0x80, 0x06, 0x4E, 0x2E])) }
+    assertThrows(TorchError.self, "GLOBAL", "no terminating newline") { try plain.read(Data([0x80, 0x02, 0x63] + Array("os".utf8))) }
+    assertThrows(TorchError.self, "unsupported protocol 6") { try plain.read(Data([0x80, 0x06, 0x4E, 0x2E])) }
   }
 
   func testCyclesDeepNestingAndExpansionAreRefused() {
     // l = []; l.append(l)
-    assertThrows("contains itself") { try plain.read(Data([0x80, 0x02, 0x5D, 0x71, 0, 0x68, 0, 0x61, 0x2E])) }
+    assertThrows(TorchError.self, "contains itself") { try plain.read(Data([0x80, 0x02, 0x5D, 0x71, 0, 0x68, 0, 0x61, 0x2E])) }
     // 200,000 nested one-tuples: refused by depth, and nothing recurses while building them.
     let deep = [0x80, 0x02, 0x29] + [UInt8](repeating: 0x85, count: 200_000) + [0x2E]
-    assertThrows("nested deeper than 100") { try plain.read(Data(deep)) }
+    assertThrows(TorchError.self, "nested deeper than 100") { try plain.read(Data(deep)) }
     // t0 = (); t(i+1) = (ti, ti) through the memo: 2^40 values from 200 bytes.
     var p: [UInt8] = [0x80, 0x02, 0x28, 0x29, 0x71, 0]
     for i in 0..<40 { p += [0x68, UInt8(i), 0x68, UInt8(i), 0x86, 0x71, UInt8(i + 1)] }
     p += [0x74, 0x2E]  // TUPLE of everything since the MARK, STOP
     // (A small limit keeps the debug-build test fast; the default is 4,000,000.)
     let limited = PickleReader(allowedGlobals: [], maxValues: 100_000)
-    assertThrows("more than 100000 values") { try limited.read(Data(p)) }
+    assertThrows(TorchError.self, "more than 100000 values") { try limited.read(Data(p)) }
   }
 }

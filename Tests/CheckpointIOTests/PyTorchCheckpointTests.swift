@@ -61,14 +61,14 @@ final class PyTorchCheckpointTests: XCTestCase {
   }
 
   func testRefusesAPickledModule() throws {
-    assertThrows("module.pt", "global torch.nn.modules.container.Sequential is not allowed", "model.state_dict()") {
+    assertThrows(TorchError.self, "module.pt", "global torch.nn.modules.container.Sequential is not allowed", "model.state_dict()") {
       try PyTorchCheckpoint.loadStateDict(from: try fixtureURL("module.pt"))
     }
   }
 
   func testCorruptedCheckpointsThrow() throws {
     let good = try Data(contentsOf: try fixtureURL("views.pt"))
-    assertThrows("x.pt", "no end-of-central-directory record") {
+    assertThrows(TorchError.self, "x.pt", "no end-of-central-directory record") {
       try PyTorchCheckpoint.loadStateDict(data: good.prefix(good.count / 2), source: "x.pt")
     }
     // Flip one byte of storage views/data/0 (the float32 base tensor).
@@ -76,10 +76,10 @@ final class PyTorchCheckpointTests: XCTestCase {
     let storage = try XCTUnwrap(archive.entry(named: "views/data/0"))
     var flipped = good
     flipped[storage.dataOffset + 3] ^= 0x40
-    assertThrows("views/data/0 is corrupted") { try PyTorchCheckpoint.loadStateDict(data: flipped, source: "x.pt") }
+    assertThrows(TorchError.self, "views/data/0 is corrupted") { try PyTorchCheckpoint.loadStateDict(data: flipped, source: "x.pt") }
     // Legacy (pre-1.6) files start with a pickle, not a zip header.
-    assertThrows("legacy") { try PyTorchCheckpoint.loadStateDict(data: Data([0x80, 0x02, 0x8A, 0x0A]), source: "old.pt") }
-    assertThrows("not a zip archive") { try PyTorchCheckpoint.loadStateDict(data: Data(repeating: 0, count: 100)) }
+    assertThrows(TorchError.self, "legacy") { try PyTorchCheckpoint.loadStateDict(data: Data([0x80, 0x02, 0x8A, 0x0A]), source: "old.pt") }
+    assertThrows(TorchError.self, "not a zip archive") { try PyTorchCheckpoint.loadStateDict(data: Data(repeating: 0, count: 100)) }
   }
 
   // MARK: hand-made checkpoints
@@ -123,7 +123,7 @@ final class PyTorchCheckpointTests: XCTestCase {
     ]
     for c in cases {
       let p = stateDict("w") { $0.tensor(storage: "FloatStorage", key: "0", numel: 4, offset: c.offset, size: c.size, stride: c.stride) }
-      assertThrows("tensor \"w\"", c.message) {
+      assertThrows(TorchError.self, "tensor \"w\"", c.message) {
         try PyTorchCheckpoint.loadStateDict(data: checkpoint(p, storages: ["0": fourFloats]), source: "bad.pt")
       }
     }
@@ -131,31 +131,31 @@ final class PyTorchCheckpointTests: XCTestCase {
 
   func testStorageProblemsThrow() throws {
     let p = stateDict("w") { $0.tensor(storage: "FloatStorage", key: "0", numel: 4, offset: 0, size: [4], stride: [1]) }
-    assertThrows("storage anything/data/0 is missing") { try PyTorchCheckpoint.loadStateDict(data: checkpoint(p, storages: [:])) }
-    assertThrows("holds 3 bytes, expected 4 x 4") {
+    assertThrows(TorchError.self, "storage anything/data/0 is missing") { try PyTorchCheckpoint.loadStateDict(data: checkpoint(p, storages: [:])) }
+    assertThrows(TorchError.self, "holds 3 bytes, expected 4 x 4") {
       try PyTorchCheckpoint.loadStateDict(data: checkpoint(p, storages: ["0": [1, 2, 3]]))
     }
     let q = stateDict("w") { $0.tensor(storage: "ComplexFloatStorage", key: "0", numel: 4, offset: 0, size: [4], stride: [1]) }
-    assertThrows("torch.ComplexFloatStorage is not allowed") {
+    assertThrows(TorchError.self, "torch.ComplexFloatStorage is not allowed") {
       try PyTorchCheckpoint.loadStateDict(data: checkpoint(q, storages: ["0": fourFloats]))
     }
     let b = stateDict("m") { $0.tensor(storage: "BoolStorage", key: "0", numel: 2, offset: 0, size: [2], stride: [1]) }
-    assertThrows("holds byte 7, not 0 or 1") { try PyTorchCheckpoint.loadStateDict(data: checkpoint(b, storages: ["0": [1, 7]])) }
+    assertThrows(TorchError.self, "holds byte 7, not 0 or 1") { try PyTorchCheckpoint.loadStateDict(data: checkpoint(b, storages: ["0": [1, 7]])) }
     let r = stateDict("w") { $0.tensor(storage: "FloatStorage", key: "../0", numel: 4, offset: 0, size: [4], stride: [1]) }
-    assertThrows("storage key") { try PyTorchCheckpoint.loadStateDict(data: checkpoint(r, storages: ["0": fourFloats])) }
+    assertThrows(TorchError.self, "storage key") { try PyTorchCheckpoint.loadStateDict(data: checkpoint(r, storages: ["0": fourFloats])) }
   }
 
   func testValuesThatAreNotTensorsThrowWithAdvice() throws {
     let p = stateDict("epoch") { $0.int(3) }
-    assertThrows("value of \"epoch\" is a int, not a tensor", "model.state_dict()") {
+    assertThrows(TorchError.self, "value of \"epoch\" is a int, not a tensor", "model.state_dict()") {
       try PyTorchCheckpoint.loadStateDict(data: checkpoint(p, storages: [:]))
     }
     var list = PickleBuilder()
     list.op(0x5D)
-    assertThrows("top-level value is a list of 0", "model.state_dict()") {
+    assertThrows(TorchError.self, "top-level value is a list of 0", "model.state_dict()") {
       try PyTorchCheckpoint.loadStateDict(data: checkpoint(list, storages: [:]))
     }
     let archive = TestZip(files: [("a/data.pkl", [0x80, 0x02, 0x7D, 0x2E]), ("b/version", [0x33])]).build()
-    assertThrows("one top folder") { try PyTorchCheckpoint.loadStateDict(data: archive) }
+    assertThrows(TorchError.self, "one top folder") { try PyTorchCheckpoint.loadStateDict(data: archive) }
   }
 }

@@ -52,14 +52,14 @@ final class SafeTensorsTests: XCTestCase {
 
     // A failing write (duplicate names) leaves the previous file and no temporary file.
     let one = try Tensor([Float](arrayLiteral: 1))
-    assertThrows("\"x\" is given twice") { try SafeTensors.write([("x", one), ("x", one)], to: url) }
+    assertThrows(TorchError.self, "\"x\" is given twice") { try SafeTensors.write([("x", one), ("x", one)], to: url) }
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["w.safetensors"])
     XCTAssertEqual(try SafeTensors.read(from: url).names, ["b"])
   }
 
   func testWriterRejectsReservedName() throws {
     let one = try Tensor([Float](arrayLiteral: 1))
-    assertThrows("__metadata__", "reserved") { try SafeTensors.serialize([("__metadata__", one)]) }
+    assertThrows(TorchError.self, "__metadata__", "reserved") { try SafeTensors.serialize([("__metadata__", one)]) }
   }
 
   /// A file laid out by the reference implementation's rules (huggingface/safetensors

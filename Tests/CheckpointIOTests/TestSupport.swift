@@ -1,4 +1,5 @@
 import Foundation
+@_exported import TestSupport
 import XCTest
 @testable import Torch
 
@@ -6,30 +7,6 @@ import XCTest
 func fixtureURL(_ name: String) throws -> URL {
   let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)?.appendingPathComponent(name)
   return try XCTUnwrap(url, "fixture \(name) is missing from the test bundle")
-}
-
-/// Asserts that `body` throws a `TorchError` whose message contains every one of `fragments`.
-func assertThrows<T>(
-  _ fragments: String..., file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> T
-) {
-  do {
-    _ = try body()
-    XCTFail("expected an error containing \(fragments)", file: file, line: line)
-  } catch let error as TorchError {
-    for fragment in fragments where !error.message.contains(fragment) {
-      XCTFail("error \"\(error.message)\" does not contain \"\(fragment)\"", file: file, line: line)
-    }
-  } catch {
-    XCTFail("expected a TorchError, got \(error)", file: file, line: line)
-  }
-}
-
-/// A fresh temporary directory, removed at the end of the test.
-func temporaryDirectory(_ test: XCTestCase) throws -> URL {
-  let url = FileManager.default.temporaryDirectory.appendingPathComponent("CheckpointIOTests-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-  return url
 }
 
 /// Little-endian bytes of an integer.

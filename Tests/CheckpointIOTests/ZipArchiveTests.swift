@@ -21,7 +21,7 @@ final class ZipArchiveTests: XCTestCase {
       for (name, bytes) in files {
         XCTAssertEqual([UInt8](try archive.contents(of: name)), bytes, "\(name), zip64 \(zip64)")
       }
-      assertThrows("no entry named ckpt/missing") { try archive.contents(of: "ckpt/missing") }
+      assertThrows(TorchError.self, "no entry named ckpt/missing") { try archive.contents(of: "ckpt/missing") }
     }
   }
 
@@ -42,21 +42,21 @@ final class ZipArchiveTests: XCTestCase {
   func testRefusesCompressedEntries() {
     var zip = TestZip(files: files)
     zip.method = 8
-    assertThrows("<data>", "compression method 8", "only stored") { try ZipArchive(data: zip.build()) }
+    assertThrows(TorchError.self, "<data>", "compression method 8", "only stored") { try ZipArchive(data: zip.build()) }
   }
 
   func testCorruptedArchivesThrow() throws {
     let good = TestZip(files: files).build()
-    assertThrows("no end-of-central-directory record") { try ZipArchive(data: Data("not a zip at all, no".utf8 + [0, 0])) }
-    assertThrows("too small") { try ZipArchive(data: Data([0x50, 0x4B])) }
+    assertThrows(TorchError.self, "no end-of-central-directory record") { try ZipArchive(data: Data("not a zip at all, no".utf8 + [0, 0])) }
+    assertThrows(TorchError.self, "too small") { try ZipArchive(data: Data([0x50, 0x4B])) }
     // Truncated: the end record is gone.
-    assertThrows("no end-of-central-directory record") { try ZipArchive(data: good.prefix(good.count - 10)) }
+    assertThrows(TorchError.self, "no end-of-central-directory record") { try ZipArchive(data: good.prefix(good.count - 10)) }
     // A flipped data byte fails the CRC check when read.
     var flipped = [UInt8](good)
     let dataStart = 30 + "ckpt/data.pkl".utf8.count
     flipped[dataStart] ^= 0xFF
     let archive = try ZipArchive(data: Data(flipped))
-    assertThrows("ckpt/data.pkl is corrupted", "CRC-32") { try archive.contents(of: "ckpt/data.pkl") }
+    assertThrows(TorchError.self, "ckpt/data.pkl is corrupted", "CRC-32") { try archive.contents(of: "ckpt/data.pkl") }
     XCTAssertNoThrow(try archive.contents(of: "ckpt/data.pkl", verifyChecksum: false))
   }
 
@@ -66,30 +66,30 @@ final class ZipArchiveTests: XCTestCase {
     // Central directory offset (EOCD bytes 16..<20) pointing past the end.
     var bad = good
     bad.replaceSubrange((eocd + 16)..<(eocd + 20), with: le(UInt32(0x7FFF_FFFF)))
-    assertThrows("central directory", "outside the archive") { try ZipArchive(data: Data(bad)) }
+    assertThrows(TorchError.self, "central directory", "outside the archive") { try ZipArchive(data: Data(bad)) }
     // An entry count that the directory's size cannot hold.
     bad = good
     bad.replaceSubrange((eocd + 8)..<(eocd + 12), with: le(UInt16(60000)) + le(UInt16(60000)))
-    assertThrows("cannot hold 60000 entries") { try ZipArchive(data: Data(bad)) }
+    assertThrows(TorchError.self, "cannot hold 60000 entries") { try ZipArchive(data: Data(bad)) }
     // A local header offset (central header bytes 42..<46) past the directory.
     let central = Int(UInt32(good[eocd + 16]) | UInt32(good[eocd + 17]) << 8)
     bad = good
     bad.replaceSubrange((central + 42)..<(central + 46), with: le(UInt32(0xFFFF_FFF0)))
-    assertThrows("local header offset") { try ZipArchive(data: Data(bad)) }
+    assertThrows(TorchError.self, "local header offset") { try ZipArchive(data: Data(bad)) }
     // An entry size (central bytes 20..<28) running into the central directory.
     bad = good
     bad.replaceSubrange((central + 20)..<(central + 28), with: le(UInt32(100_000)) + le(UInt32(100_000)))
-    assertThrows("extends past the start of the central directory") { try ZipArchive(data: Data(bad)) }
+    assertThrows(TorchError.self, "extends past the start of the central directory") { try ZipArchive(data: Data(bad)) }
     // Sizes that need ZIP64 without a ZIP64 locator.
     bad = good
     bad.replaceSubrange((eocd + 16)..<(eocd + 20), with: le(UInt32(0xFFFF_FFFF)))
-    assertThrows("no ZIP64 locator") { try ZipArchive(data: Data(bad)) }
+    assertThrows(TorchError.self, "no ZIP64 locator") { try ZipArchive(data: Data(bad)) }
   }
 
   func testNamesMustBeRelativeAndUnique() {
     for name in ["/etc/passwd", "ckpt/../../x", "..", "a\\b"] {
-      assertThrows("not a relative path") { try ZipArchive(data: TestZip(files: [(name, [1])]).build()) }
+      assertThrows(TorchError.self, "not a relative path") { try ZipArchive(data: TestZip(files: [(name, [1])]).build()) }
     }
-    assertThrows("appears twice") { try ZipArchive(data: TestZip(files: [("a", [1]), ("a", [2])]).build()) }
+    assertThrows(TorchError.self, "appears twice") { try ZipArchive(data: TestZip(files: [("a", [1]), ("a", [2])]).build()) }
   }
 }

@@ -73,9 +73,9 @@ final class ConvergenceTests: XCTestCase {
       let optimizer = try ConstrainedOptimizer(constraints: [bounds, sum], primal: [SGD(parameters: [p], learningRate: 0.1)],
                                                dual: [dual], order: order)
       for _ in 0..<600 { try optimizer.roll(computeState: compute) }
-      try assertClose(p, [1, 0.5, -0.5], tolerance: 1e-4, "\(order)")
-      try assertClose(bounds.multiplier!.values(), [3, 4, 0], tolerance: 1e-4, "\(order)")
-      try assertClose(sum.multiplier!.values(), [1], tolerance: 1e-4, "\(order)")
+      try assertClose(p, [1, 0.5, -0.5], atol: 1e-4, "\(order)")
+      try assertClose(bounds.multiplier!.values(), [3, 4, 0], atol: 1e-4, "\(order)")
+      try assertClose(sum.multiplier!.values(), [1], atol: 1e-4, "\(order)")
     }
   }
 }

@@ -1,31 +1,8 @@
 import Constrained
 import NN
 import Torch
+@_exported import TestSupport
 import XCTest
-
-/// Compares shape first, then values within `tolerance`, printing both on failure.
-func assertClose(_ tensor: Tensor, _ expected: [Double], tolerance: Double = 1e-5, _ message: String = "",
-                 file: StaticString = #filePath, line: UInt = #line) throws {
-  let actual = try tensor.toArray(Double.self)
-  XCTAssertEqual(actual.count, expected.count, "count differs: \(actual) vs \(expected) \(message)", file: file, line: line)
-  for (a, e) in zip(actual, expected) where Swift.abs(a - e) > tolerance {
-    XCTFail("got \(actual), expected \(expected) (tolerance \(tolerance)) \(message)", file: file, line: line)
-    return
-  }
-}
-
-/// Asserts that `body` throws a `ConstrainedError` whose message contains `fragment`.
-func assertThrowsConstrained(_ fragment: String, file: StaticString = #filePath, line: UInt = #line,
-                             _ body: () throws -> Void) {
-  do {
-    try body()
-    XCTFail("expected an error containing '\(fragment)'", file: file, line: line)
-  } catch let error as ConstrainedError {
-    XCTAssertTrue(error.message.contains(fragment), "message '\(error.message)' lacks '\(fragment)'", file: file, line: line)
-  } catch {
-    XCTFail("expected ConstrainedError, got \(error)", file: file, line: line)
-  }
-}
 
 func scalar(_ t: Tensor) throws -> Double { try t.reshaped([-1]).toArray(Double.self)[0] }
 

@@ -66,7 +66,7 @@ final class UpdateOrderTests: XCTestCase {
     XCTAssertEqual(problem.stateCalls, 1)
     XCTAssertEqual(violationCalls, 1)
     XCTAssertEqual(try problem.lambda, 1.8, accuracy: 1e-6)
-    assertThrowsConstrained("must leave the loss nil") {
+    assertThrows(ConstrainedError.self, "must leave the loss nil") {
       try optimizer.roll(computeState: { try problem.computeState(()) },
                          computeViolations: { try problem.computeState(()) })
     }

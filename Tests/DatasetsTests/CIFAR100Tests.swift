@@ -113,16 +113,16 @@ final class CIFAR100Tests: DatasetsTestCase {
     let dir = try writeBinary(split(3, fineOffset: 0), split(2, fineOffset: 0))
     var records = binaryRecords(split(3, fineOffset: 0))
     try write(records.prefix(records.count - 10), to: "train.bin", in: dir)
-    assertDatasetError(["train.bin", "record 2 (at byte 6148) is truncated"]) { try CIFAR100(root: dir).read() }
+    assertThrows(DatasetError.self, "train.bin", "record 2 (at byte 6148) is truncated") { try CIFAR100(root: dir).read() }
     records[3074 + 1] = 130
     try write(records, to: "train.bin", in: dir)
-    assertDatasetError(["train.bin", "record 1", "fine label 130 is outside 0..<100"]) { try CIFAR100(root: dir).read() }
+    assertThrows(DatasetError.self, "train.bin", "record 1", "fine label 130 is outside 0..<100") { try CIFAR100(root: dir).read() }
     try write(Data(), to: "train.bin", in: dir)
-    assertDatasetError(["train.bin", "split is empty"]) { try CIFAR100(root: dir).read() }
+    assertThrows(DatasetError.self, "train.bin", "split is empty") { try CIFAR100(root: dir).read() }
     try write("just one name\n", to: "fine_label_names.txt", in: dir)
     try write(binaryRecords(split(3, fineOffset: 0)), to: "train.bin", in: dir)
-    assertDatasetError(["fine_label_names.txt", "has 1 names, expected 100"]) { try CIFAR100(root: dir).read() }
-    assertDatasetError(["no the python version"]) { try CIFAR100(root: dir, format: .python).read() }
+    assertThrows(DatasetError.self, "fine_label_names.txt", "has 1 names, expected 100") { try CIFAR100(root: dir).read() }
+    assertThrows(DatasetError.self, "no the python version") { try CIFAR100(root: dir, format: .python).read() }
   }
 
   func testPickleErrorsAndForeignGlobals() throws {
@@ -135,12 +135,12 @@ final class CIFAR100Tests: DatasetsTestCase {
     evil.op(0x52)
     evil.stop()
     try write(Data(evil.bytes), to: "train", in: dir)
-    assertDatasetError(["cifar-100-python/train", "global os.system is not allowed"]) { try CIFAR100(root: dir).read() }
+    assertThrows(DatasetError.self, "cifar-100-python/train", "global os.system is not allowed") { try CIFAR100(root: dir).read() }
     // Out-of-range labels and a data array of the wrong width.
     var bad = split(2, fineOffset: 0)
     bad.coarse[1] = 20
     try write(PickleFixtureWriter.cifarSplit(pixels: bad.pixels, fine: bad.fine, coarse: bad.coarse), to: "train", in: dir)
-    assertDatasetError(["train", "coarse_labels[1] = 20 is outside 0..<20"]) { try CIFAR100(root: dir).read() }
+    assertThrows(DatasetError.self, "train", "coarse_labels[1] = 20 is outside 0..<20") { try CIFAR100(root: dir).read() }
     var narrow = PickleFixtureWriter()
     narrow.op(0x7D)
     narrow.op(0x28)
@@ -149,8 +149,8 @@ final class CIFAR100Tests: DatasetsTestCase {
     narrow.op(0x75)
     narrow.stop()
     try write(Data(narrow.bytes), to: "train", in: dir)
-    assertDatasetError(["train", "'data' is u1 of shape [1, 3]"]) { try CIFAR100(root: dir).read() }
+    assertThrows(DatasetError.self, "train", "'data' is u1 of shape [1, 3]") { try CIFAR100(root: dir).read() }
     try write(Data(PickleFixtureWriter.cifarSplit(pixels: [], fine: [], coarse: []).prefix(30)), to: "train", in: dir)
-    assertDatasetError(["train"]) { try CIFAR100(root: dir).read() }
+    assertThrows(DatasetError.self, "train") { try CIFAR100(root: dir).read() }
   }
 }

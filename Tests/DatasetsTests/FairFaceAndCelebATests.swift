@@ -50,11 +50,11 @@ final class FairFaceAndCelebATests: DatasetsTestCase {
   func testFairFaceUnknownRaceNamesTheLine() throws {
     let root = try fairFace(padding: .margin025)
     try write("file,age,gender,race,service_test\ntrain/1.jpg,50-59,Male,Martian,True\n", to: "fairface_label_train.csv", in: root)
-    assertDatasetError(["fairface_label_train.csv:2", "column 'race' value 'Martian' is outside its range"]) {
+    assertThrows(DatasetError.self, "fairface_label_train.csv:2", "column 'race' value 'Martian' is outside its range") {
       try FairFace(root: root).read()
     }
     try FileManager.default.removeItem(at: root.appendingPathComponent("fairface_label_val.csv"))
-    assertDatasetError(["fairface_label_val.csv", "no such file"]) { try FairFace(root: root, badRecords: .skip).read() }
+    assertThrows(DatasetError.self, "fairface_label_val.csv", "no such file") { try FairFace(root: root, badRecords: .skip).read() }
   }
 
   private func celebA(attributeLines: [String]? = nil) throws -> URL {
@@ -91,13 +91,13 @@ final class FairFaceAndCelebATests: DatasetsTestCase {
 
   func testCelebAErrorsNameTheLine() throws {
     let root = try celebA(attributeLines: ["2", "Male Smiling", "000001.jpg 1 1", "000002.jpg 1 2"])
-    assertDatasetError(["list_attr_celeba.txt:4", "'Smiling' value '2' is outside its range"]) {
+    assertThrows(DatasetError.self, "list_attr_celeba.txt:4", "'Smiling' value '2' is outside its range") {
       try CelebA(root: root, target: "Smiling", protected: ["Male"]).read()
     }
-    assertDatasetError(["list_attr_celeba.txt:2", "no attribute 'Bald'"]) { try CelebA(root: root, target: "Bald", protected: []).read() }
+    assertThrows(DatasetError.self, "list_attr_celeba.txt:2", "no attribute 'Bald'") { try CelebA(root: root, target: "Bald", protected: []).read() }
     let short = try celebA(attributeLines: ["2", "Male Smiling", "000001.jpg 1 1", "000002.jpg 1"])
-    assertDatasetError(["list_attr_celeba.txt:4", "has 1 values"]) { try CelebA(root: short, target: "Male", protected: []).read() }
+    assertThrows(DatasetError.self, "list_attr_celeba.txt:4", "has 1 values") { try CelebA(root: short, target: "Male", protected: []).read() }
     let escape = try celebA(attributeLines: ["2", "Male Smiling", "000001.jpg 1 1", "../000002.jpg 1 1"])
-    assertDatasetError(["list_attr_celeba.txt:4", "escapes the dataset root"]) { try CelebA(root: escape, target: "Male", protected: []).read() }
+    assertThrows(DatasetError.self, "list_attr_celeba.txt:4", "escapes the dataset root") { try CelebA(root: escape, target: "Male", protected: []).read() }
   }
 }

@@ -56,31 +56,31 @@ final class ImageCodecTests: DatasetsTestCase {
   func testCorruptInputsThrowWithTheFileName() throws {
     let jpeg = try ImageCodec.encodeJPEG(testImage(width: 32, height: 32, seed: 2))
     let truncated = try write(jpeg.prefix(jpeg.count / 2), to: "truncated.jpg")
-    assertDatasetError(["truncated.jpg", "corrupt JPEG"]) { try ImageCodec.decode(contentsOf: truncated) }
+    assertThrows(DatasetError.self, "truncated.jpg", "corrupt JPEG") { try ImageCodec.decode(contentsOf: truncated) }
     let headerOnly = try write(jpeg.prefix(20), to: "header.jpg")
-    assertDatasetError(["header.jpg", "corrupt JPEG"]) { try ImageCodec.decode(contentsOf: headerOnly) }
+    assertThrows(DatasetError.self, "header.jpg", "corrupt JPEG") { try ImageCodec.decode(contentsOf: headerOnly) }
     let garbage = try write(Data("hello, not an image".utf8), to: "garbage.jpg")
-    assertDatasetError(["garbage.jpg", "not a JPEG or PNG"]) { try ImageCodec.decode(contentsOf: garbage) }
+    assertThrows(DatasetError.self, "garbage.jpg", "not a JPEG or PNG") { try ImageCodec.decode(contentsOf: garbage) }
     let empty = try write(Data(), to: "empty.png")
-    assertDatasetError(["empty.png", "empty file"]) { try ImageCodec.decode(contentsOf: empty) }
+    assertThrows(DatasetError.self, "empty.png", "empty file") { try ImageCodec.decode(contentsOf: empty) }
     var png = try ImageCodec.encodePNG(patternImage(width: 8, height: 8))
     png[png.count - 20] ^= 0xFF  // damage the image data (its CRC no longer matches)
     let badPNG = try write(png, to: "bad.png")
-    assertDatasetError(["bad.png", "corrupt PNG"]) { try ImageCodec.decode(contentsOf: badPNG) }
-    assertDatasetError(["missing.jpg", "no such file"]) {
+    assertThrows(DatasetError.self, "bad.png", "corrupt PNG") { try ImageCodec.decode(contentsOf: badPNG) }
+    assertThrows(DatasetError.self, "missing.jpg", "no such file") {
       try ImageCodec.decode(contentsOf: self.tempDir.appendingPathComponent("missing.jpg"))
     }
   }
 
   func testTooLargeImagesAreRefusedBeforeDecoding() throws {
     let jpeg = try ImageCodec.encodeJPEG(testImage(width: 64, height: 64, seed: 0))
-    assertDatasetError(["exceeds the limit of 1000 pixels"]) { try ImageCodec.decode(jpeg, maxPixels: 1000) }
+    assertThrows(DatasetError.self, "exceeds the limit of 1000 pixels") { try ImageCodec.decode(jpeg, maxPixels: 1000) }
     let png = try ImageCodec.encodePNG(testImage(width: 64, height: 64, seed: 0))
-    assertDatasetError(["exceeds the limit of 1000 pixels"]) { try ImageCodec.decode(png, maxPixels: 1000) }
+    assertThrows(DatasetError.self, "exceeds the limit of 1000 pixels") { try ImageCodec.decode(png, maxPixels: 1000) }
   }
 
   func testEncodersRejectBadArguments() throws {
-    assertDatasetError(["quality 0"]) { try ImageCodec.encodeJPEG(testImage(width: 4, height: 4, seed: 0), quality: 0) }
+    assertThrows(DatasetError.self, "quality 0") { try ImageCodec.encodeJPEG(testImage(width: 4, height: 4, seed: 0), quality: 0) }
     XCTAssertThrowsError(try RGBImage(width: 2, height: 2, pixels: [1, 2, 3]))
   }
 
@@ -127,7 +127,7 @@ final class ImageCodecTests: DatasetsTestCase {
     // torchvision rounds (6 - 3) / 2 = 1.5 to 2 and (4 - 1) / 2 = 1.5 to 2 (half to even).
     let center = try image.centerCropped(width: 3, height: 1)
     XCTAssertEqual(center[0, 0].g, image[2, 2].g)
-    assertDatasetError(["does not fit"]) { try image.cropped(top: 3, left: 0, width: 2, height: 2) }
+    assertThrows(DatasetError.self, "does not fit") { try image.cropped(top: 3, left: 0, width: 2, height: 2) }
     let planar = image.planar()
     XCTAssertEqual(planar[0], image[0, 0].r)
     XCTAssertEqual(planar[24 + 7], image[1, 1].g)

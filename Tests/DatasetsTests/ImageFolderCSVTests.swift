@@ -57,22 +57,22 @@ final class ImageFolderCSVTests: DatasetsTestCase {
   func testBadRowsNameTheFileAndLine() throws {
     let (root, csv) = try folder("path,label,g\nok.jpg,1,0\n../secret.jpg,1,0\n", images: ["ok.jpg"])
     let reader = ImageFolderCSV(root: root, csv: csv, target: LabelColumn("label"), protected: [LabelColumn("g")])
-    assertDatasetError(["labels.csv:3", "'../secret.jpg' escapes the dataset root"]) { try reader.read() }
+    assertThrows(DatasetError.self, "labels.csv:3", "'../secret.jpg' escapes the dataset root") { try reader.read() }
     try write("path,label,g\n/etc/passwd,1,0\nok.jpg,1,0\n", to: "labels.csv", in: root)
-    assertDatasetError(["labels.csv:2", "is absolute"]) { try reader.read() }
+    assertThrows(DatasetError.self, "labels.csv:2", "is absolute") { try reader.read() }
     try write("path,label,g\nok.jpg,1,0\nok.jpg,7,0\n", to: "labels.csv", in: root)
     let bounded = ImageFolderCSV(root: root, csv: csv, target: LabelColumn("label", encoding: .integers(count: 5)), protected: [])
-    assertDatasetError(["labels.csv:3", "column 'label' value '7' is outside its range (0..<5)"]) { try bounded.read() }
+    assertThrows(DatasetError.self, "labels.csv:3", "column 'label' value '7' is outside its range (0..<5)") { try bounded.read() }
     try write("path,label,g\nok.jpg,,0\n", to: "labels.csv", in: root)
-    assertDatasetError(["labels.csv:2", "column 'label' has no value"]) { try reader.read() }
+    assertThrows(DatasetError.self, "labels.csv:2", "column 'label' has no value") { try reader.read() }
     try write("path,target,g\nok.jpg,1,0\n", to: "labels.csv", in: root)
-    assertDatasetError(["labels.csv:1", "no column 'label'"]) { try reader.read() }
+    assertThrows(DatasetError.self, "labels.csv:1", "no column 'label'") { try reader.read() }
     try write("path,label,g,split\nok.jpg,1,0,train\nok.jpg,1,0,holdout\n", to: "labels.csv", in: root)
     var withSplit = reader
     withSplit.splitColumn = "split"
-    assertDatasetError(["labels.csv:3", "'holdout' is not train, test or val"]) { try withSplit.read() }
+    assertThrows(DatasetError.self, "labels.csv:3", "'holdout' is not train, test or val") { try withSplit.read() }
     try write("path,label,g,split\nok.jpg,1,0,train\n", to: "labels.csv", in: root)
-    assertDatasetError(["the test split is empty"]) { try withSplit.read() }
+    assertThrows(DatasetError.self, "the test split is empty") { try withSplit.read() }
   }
 
   func testSkipPolicyCountsBadRowsAndMissingImages() throws {
@@ -86,7 +86,7 @@ final class ImageFolderCSVTests: DatasetsTestCase {
     let manifest = try reader.read()
     XCTAssertEqual(manifest.skipped.map(\.line), [8])
     XCTAssertEqual(manifest.train.count + manifest.test.count, 7)
-    assertDatasetError(["gone.jpg", "no such file", "labels.csv:9"]) {
+    assertThrows(DatasetError.self, "gone.jpg", "no such file", "labels.csv:9") {
       try manifest.load(trainTransform: BatchTransform(), evalTransform: BatchTransform(), options: ImageLoadOptions(threads: 1))
     }
     let data = try manifest.load(trainTransform: BatchTransform(), evalTransform: BatchTransform(),

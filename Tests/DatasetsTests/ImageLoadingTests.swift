@@ -42,7 +42,7 @@ final class ImageLoadingTests: DatasetsTestCase {
     var list = try pngList()
     try write(Data("broken".utf8), to: "img3.png", in: list.root)
     list.records.append(ImageRecord(path: "gone.png", target: 0, attributes: [0], origin: "labels.csv:9"))
-    assertDatasetError(["img3.png", "not a JPEG or PNG", "listed at labels.csv:5"]) {
+    assertThrows(DatasetError.self, "img3.png", "not a JPEG or PNG", "listed at labels.csv:5") {
       try ImageSplit.load(list, attributeCount: 1, transform: BatchTransform(), options: ImageLoadOptions(threads: 1))
     }
     let (split, skipped) = try ImageSplit.load(list, attributeCount: 1, transform: BatchTransform(),
@@ -57,7 +57,7 @@ final class ImageLoadingTests: DatasetsTestCase {
   func testImagesOfDifferentSizesNeedAResize() throws {
     let list = try pngList()
     try write(try ImageCodec.encodePNG(testImage(width: 10, height: 10, seed: 0)), to: "img4.png", in: list.root)
-    assertDatasetError(["img4.png", "is 10x10", "choose a resize"]) {
+    assertThrows(DatasetError.self, "img4.png", "is 10x10", "choose a resize") {
       try ImageSplit.load(list, attributeCount: 1, transform: BatchTransform(), options: ImageLoadOptions(threads: 1))
     }
     let options = ImageLoadOptions(decode: DecodeTransform(resize: .exact(height: 8, width: 8)), threads: 1)
@@ -86,6 +86,6 @@ final class ImageLoadingTests: DatasetsTestCase {
     let list = try pngList()
     try write(Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 16]), to: "img1.png", in: list.root)
     let files = try ImageFileSplit(list: list, attributeCount: 1, transform: BatchTransform(), threads: 1)
-    assertDatasetError(["img1.png", "corrupt JPEG"]) { try files.makeBatch([0, 1], seed: 0) }
+    assertThrows(DatasetError.self, "img1.png", "corrupt JPEG") { try files.makeBatch([0, 1], seed: 0) }
   }
 }

@@ -51,7 +51,7 @@ final class TabularCSVTests: DatasetsTestCase {
     XCTAssertEqual(data.train.count, 4)
     XCTAssertEqual(report.skipped.map(\.line), [5, 6])
     reader.missingValues = .fail
-    assertDatasetError(["people.csv:5", "column 'job' is missing ('?')"]) { try reader.read() }
+    assertThrows(DatasetError.self, "people.csv:5", "column 'job' is missing ('?')") { try reader.read() }
   }
 
   func testRandomSplitValidationAndCategoricalOverride() throws {
@@ -72,20 +72,20 @@ final class TabularCSVTests: DatasetsTestCase {
   func testBadLabelsAndColumns() throws {
     let csv = try write("a,y,g\n1,0,x\n2,5,x\n3,,y\n4,1,y\n5,0,x\n6,1,y\n", to: "t.csv")
     let strict = TabularCSV(csv: csv, target: LabelColumn("y", encoding: .integers(count: 2)), protected: [LabelColumn("g")])
-    assertDatasetError(["t.csv:3", "value '5' is outside its range (0..<2)"]) { try strict.read() }
+    assertThrows(DatasetError.self, "t.csv:3", "value '5' is outside its range (0..<2)") { try strict.read() }
     var lenient = strict
     lenient.badRecords = .skip
     lenient.split = SplitOptions(testFraction: 0.25)
     let (data, report) = try lenient.read()
     XCTAssertEqual(report.skipped.map(\.line), [3, 4])
     XCTAssertEqual(data.train.count + data.test.count, 4)
-    assertDatasetError(["t.csv:1", "no column 'sex'"]) {
+    assertThrows(DatasetError.self, "t.csv:1", "no column 'sex'") {
       try TabularCSV(csv: csv, target: LabelColumn("y"), protected: [LabelColumn("sex")]).read()
     }
-    assertDatasetError(["t.csv:1", "no column 'zip'"]) {
+    assertThrows(DatasetError.self, "t.csv:1", "no column 'zip'") {
       try TabularCSV(csv: csv, target: LabelColumn("y"), protected: [], ignoredColumns: ["zip"]).read()
     }
-    assertDatasetError(["no feature columns"]) {
+    assertThrows(DatasetError.self, "no feature columns") {
       try TabularCSV(csv: csv, target: LabelColumn("y"), protected: [LabelColumn("g")], ignoredColumns: ["a"], badRecords: .skip).read()
     }
   }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+@_exported import TestSupport
 import XCTest
 
 /// A fresh temporary directory per test, removed afterwards.
@@ -29,20 +30,6 @@ class DatasetsTestCase: XCTestCase {
     try write(Data(text.utf8), to: relativePath, in: root)
   }
 
-  /// Asserts that `body` throws a `DatasetError` whose description contains every fragment.
-  func assertDatasetError<T>(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
-                             _ body: () throws -> T) {
-    do {
-      _ = try body()
-      XCTFail("expected an error containing \(fragments)", file: file, line: line)
-    } catch let error as DatasetError {
-      for fragment in fragments where !error.description.contains(fragment) {
-        XCTFail("error \"\(error)\" does not contain \"\(fragment)\"", file: file, line: line)
-      }
-    } catch {
-      XCTFail("expected a DatasetError, got \(error)", file: file, line: line)
-    }
-  }
 }
 
 /// A smooth deterministic test image whose colour encodes `seed` (so images can be told apart

@@ -32,9 +32,9 @@ final class UTKFaceTests: DatasetsTestCase {
     XCTAssertEqual(try UTKFaceLabels.parse(fileName: "26_1_2_20170104021534429.jpg.chip.jpg"),
                    UTKFaceLabels(age: 26, gender: 1, race: 2))
     XCTAssertEqual(try UTKFaceLabels.parse(fileName: "24_0_1_20170116220224657 .jpg.chip.jpg").race, 1)
-    assertDatasetError(["39_1_2017", "found 3 fields"]) { try UTKFaceLabels.parse(fileName: "39_1_20170116174525125.jpg.chip.jpg") }
-    assertDatasetError(["race 5 is outside 0...4"]) { try UTKFaceLabels.parse(fileName: "20_0_5_2017.jpg") }
-    assertDatasetError(["age field \"-3\""]) { try UTKFaceLabels.parse(fileName: "-3_0_1_2017.jpg") }
+    assertThrows(DatasetError.self, "39_1_2017", "found 3 fields") { try UTKFaceLabels.parse(fileName: "39_1_20170116174525125.jpg.chip.jpg") }
+    assertThrows(DatasetError.self, "race 5 is outside 0...4") { try UTKFaceLabels.parse(fileName: "20_0_5_2017.jpg") }
+    assertThrows(DatasetError.self, "age field \"-3\"") { try UTKFaceLabels.parse(fileName: "-3_0_1_2017.jpg") }
   }
 
   func testReadCountsMalformedNamesAndRemovesKnownDefects() throws {
@@ -122,12 +122,12 @@ final class UTKFaceTests: DatasetsTestCase {
   }
 
   func testMissingDirectoryAndEmptySplitsThrow() throws {
-    assertDatasetError(["nowhere", "no such directory"]) {
+    assertThrows(DatasetError.self, "nowhere", "no such directory") {
       try UTKFace(root: self.tempDir.appendingPathComponent("nowhere")).read()
     }
     let root = tempDir.appendingPathComponent("bad-only")
     try write(Data([1]), to: "x_y_z_w.jpg", in: root)
-    assertDatasetError(["bad-only", "split is empty"]) { try UTKFace(root: root).read() }
-    assertDatasetError(["test fraction 1.5"]) { try UTKFace(root: root, split: SplitOptions(testFraction: 1.5)).read() }
+    assertThrows(DatasetError.self, "bad-only", "split is empty") { try UTKFace(root: root).read() }
+    assertThrows(DatasetError.self, "test fraction 1.5") { try UTKFace(root: root, split: SplitOptions(testFraction: 1.5)).read() }
   }
 }

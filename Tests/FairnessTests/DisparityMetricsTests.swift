@@ -48,8 +48,8 @@ final class DisparityMetricsTests: XCTestCase {
     XCTAssertEqual(m.presentGroups.map(\.name), ["A", "B", "C"])
     XCTAssertEqual(try XCTUnwrap(m.loss), 1.8, accuracy: 1e-6)
     XCTAssertEqual(try XCTUnwrap(m.denseLoss), 0.5, accuracy: 1e-6)
-    assertClose(m.groups.map(\.loss), [2.5, 0.5, 3, nil], tolerance: 1e-6)
-    assertClose(m.groups.map(\.denseLoss), [0.5, 0.5, 0.5, nil], tolerance: 1e-6)
+    assertClose(m.groups.map(\.loss), [2.5, 0.5, 3, nil], atol: 1e-6)
+    assertClose(m.groups.map(\.denseLoss), [0.5, 0.5, 0.5, nil], atol: 1e-6)
   }
 
   func testFeasibilityAtTwoTolerances() throws {
@@ -126,8 +126,8 @@ final class DisparityMetricsTests: XCTestCase {
     XCTAssertEqual(batched.groupCounts, whole.groupCounts)
     XCTAssertEqual(batched.accuracy, whole.accuracy, accuracy: 1e-12)
     assertClose(batched.groupAccuracies, whole.groupAccuracies)
-    assertClose(batched.groupLosses, whole.groupLosses, tolerance: 1e-6)
-    assertThrowsFairness("losses were given for earlier batches but not for this one") {
+    assertClose(batched.groupLosses, whole.groupLosses, atol: 1e-6)
+    assertThrows(FairnessError.self, "losses were given for earlier batches but not for this one") {
       try acc.add(correct: correct, groupIDs: ids)
     }
   }
@@ -142,22 +142,22 @@ final class DisparityMetricsTests: XCTestCase {
     XCTAssertEqual(m.accuracy, 2.0 / 3, accuracy: 1e-12)
     assertClose(m.groups.map(\.accuracy), [1, 0, 1, 0.5])
     // Δ = 1/3; Δ_g = (0, 1, 0, 0.5); ψ = (−1/3, 2/3, −1/3, 1/6).
-    assertClose(m.groups.map(\.excessGap), [-1.0 / 3, 2.0 / 3, -1.0 / 3, 1.0 / 6], tolerance: 1e-12)
+    assertClose(m.groups.map(\.excessGap), [-1.0 / 3, 2.0 / 3, -1.0 / 3, 1.0 / 6], atol: 1e-12)
     XCTAssertEqual(m.psiPW, 1, accuracy: 1e-12)
   }
 
   func testInvalidInput() throws {
     let p = try SplitPerformance(sampleCount: 4, accuracy: 0.5, groupCounts: [2, 2], groupAccuracies: [0.5, 0.5])
     let q = try SplitPerformance(sampleCount: 4, accuracy: 0.5, groupCounts: [3, 1], groupAccuracies: [0.5, 0.5])
-    assertThrowsFairness("group 'x' has 2 samples for dense, 3 for sparse") {
+    assertThrows(FairnessError.self, "group 'x' has 2 samples for dense, 3 for sparse") {
       _ = try DisparityMetrics(dense: p, sparse: q, groupNames: ["x", "y"], tolerance: 0.1)
     }
-    assertThrowsFairness("tolerance -0.1") { _ = try DisparityMetrics(dense: p, sparse: p, groupNames: ["x", "y"], tolerance: -0.1) }
-    assertThrowsFairness("1 group names") { _ = try DisparityMetrics(dense: p, sparse: p, groupNames: ["x"], tolerance: 0.1) }
-    assertThrowsFairness("the split has no samples") {
+    assertThrows(FairnessError.self, "tolerance -0.1") { _ = try DisparityMetrics(dense: p, sparse: p, groupNames: ["x", "y"], tolerance: -0.1) }
+    assertThrows(FairnessError.self, "1 group names") { _ = try DisparityMetrics(dense: p, sparse: p, groupNames: ["x"], tolerance: 0.1) }
+    assertThrows(FairnessError.self, "the split has no samples") {
       _ = try SplitPerformance(correct: Tensor.zeros([0], dtype: .bool), groupIDs: Tensor.zeros([0], dtype: .int64), numGroups: 2)
     }
-    assertThrowsFairness("group id 4 is outside 0..<4") {
+    assertThrows(FairnessError.self, "group id 4 is outside 0..<4") {
       _ = try DisparityMetrics(denseCorrect: Tensor([true]), sparseCorrect: Tensor([true]), groupIDs: Tensor([Int64(4)]),
                                spec: spec, tolerance: 0)
     }

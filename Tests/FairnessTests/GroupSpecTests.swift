@@ -61,7 +61,7 @@ final class GroupSpecTests: XCTestCase {
     XCTAssertEqual(spec.columns, [1, 0])
     let stored = try Tensor([Int64(1), 0, 0, 2], shape: [2, 2])  // (Female, White), (Male, Asian)
     XCTAssertEqual(try ints(spec.groupIDs(attributes: stored)), [1, 4])
-    assertThrowsFairness("has no attribute 'age'", "toy") {
+    assertThrows(FairnessError.self, "has no attribute 'age'", "toy") {
       _ = try GroupSpec(info: info, attributeNames: ["age"], mode: .single)
     }
   }
@@ -69,25 +69,25 @@ final class GroupSpecTests: XCTestCase {
   func testOutOfRangeValueNamesAttributeValueAndRow() throws {
     let spec = try GroupSpec(attributes: [race, gender], mode: .intersectional)
     let tooLarge = try Tensor([Int64(0), 1, 2, 0, 3, 1], shape: [3, 2])
-    assertThrowsFairness("attribute 'race'", "value 3", "row 2", "0..<3") { _ = try spec.groupIDs(attributes: tooLarge) }
+    assertThrows(FairnessError.self, "attribute 'race'", "value 3", "row 2", "0..<3") { _ = try spec.groupIDs(attributes: tooLarge) }
     let negative = try Tensor([Int64(0), 1, 2, -1], shape: [2, 2])
-    assertThrowsFairness("attribute 'gender'", "value -1", "row 1") { _ = try spec.groupIDs(attributes: negative) }
+    assertThrows(FairnessError.self, "attribute 'gender'", "value -1", "row 1") { _ = try spec.groupIDs(attributes: negative) }
   }
 
   func testInvalidSpecsAndTensors() throws {
-    assertThrowsFairness("mode single takes one attribute, got 2") {
+    assertThrows(FairnessError.self, "mode single takes one attribute, got 2") {
       _ = try GroupSpec(attributes: [race, gender], mode: .single)
     }
-    assertThrowsFairness("no protected attribute") { _ = try GroupSpec(attributes: [], mode: .separate) }
-    assertThrowsFairness("'empty' has no values") {
+    assertThrows(FairnessError.self, "no protected attribute") { _ = try GroupSpec(attributes: [], mode: .separate) }
+    assertThrows(FairnessError.self, "'empty' has no values") {
       _ = try GroupSpec(attributes: [ProtectedAttribute(name: "empty", values: [])], mode: .single)
     }
-    assertThrowsFairness("columns [1, 1] repeat") { _ = try GroupSpec(attributes: [race, gender], columns: [1, 1], mode: .separate) }
+    assertThrows(FairnessError.self, "columns [1, 1] repeat") { _ = try GroupSpec(attributes: [race, gender], columns: [1, 1], mode: .separate) }
     let spec = try GroupSpec(attributes: [race, gender], mode: .separate)
-    assertThrowsFairness("'gender' reads column 1", "1 columns") {
+    assertThrows(FairnessError.self, "'gender' reads column 1", "1 columns") {
       _ = try spec.groupIDs(attributes: Tensor([Int64(0), 1], shape: [2, 1]))
     }
-    assertThrowsFairness("expected int64 [N, A]") { _ = try spec.groupIDs(attributes: Tensor([Float(0), 1], shape: [1, 2])) }
+    assertThrows(FairnessError.self, "expected int64 [N, A]") { _ = try spec.groupIDs(attributes: Tensor([Float(0), 1], shape: [1, 2])) }
   }
 
   func testEmptySplitAndCodableRoundTrip() throws {
@@ -97,6 +97,6 @@ final class GroupSpecTests: XCTestCase {
     XCTAssertEqual(try JSONDecoder().decode(GroupSpec.self, from: data), spec)
     // Decoding validates like the initializer.
     let bad = #"{"attributes":[{"name":"a","values":["x"]},{"name":"b","values":["y"]}],"columns":[0,1],"mode":"single"}"#
-    assertThrowsFairness("mode single") { _ = try JSONDecoder().decode(GroupSpec.self, from: Data(bad.utf8)) }
+    assertThrows(FairnessError.self, "mode single") { _ = try JSONDecoder().decode(GroupSpec.self, from: Data(bad.utf8)) }
   }
 }

@@ -12,9 +12,9 @@ final class GroupStatisticsTests: XCTestCase {
     let values = try Tensor([Float(1), 2, 3, 4, 5, 6])
     let ids = try Tensor([Int64(0), 2, 0, 2, 2, 3])
     let s = try GroupStatistics(values: values, groupIDs: ids, numGroups: 4)
-    try assertClose(s.sums, [4, 0, 11, 6], shape: [4])
+    try assertClose(s.sums, shape: [4], [4, 0, 11, 6])
     XCTAssertEqual(try ints(s.counts), [2, 0, 3, 1])
-    try assertClose(s.means, [2, 0, 11.0 / 3, 6], shape: [4])
+    try assertClose(s.means, shape: [4], [2, 0, 11.0 / 3, 6])
     XCTAssertEqual(try s.presentMask().toArray(Bool.self), [true, false, true, true])
     XCTAssertEqual(try ints(s.presentGroups()), [0, 2, 3])
   }
@@ -51,17 +51,17 @@ final class GroupStatisticsTests: XCTestCase {
     let losses = try Tensor([Float(0.5), 1, 1.5, 2, 2.5, 3]).requiringGrad()
     let s = try GroupStatistics(values: losses, groupIDs: Tensor([Int64(0), 2, 0, 2, 2, 3]), numGroups: 4)
     let surrogate = try (s.means.select(dim: 0, index: 0) - 0.7) - (losses.mean() - 1.2)
-    try assertClose(surrogate, [(1.0 - 0.7) - (1.75 - 1.2)], tolerance: 1e-6)
+    try assertClose(surrogate, [(1.0 - 0.7) - (1.75 - 1.2)], atol: 1e-6)
     try surrogate.backward()
     try assertClose(XCTUnwrap(losses.grad), [1.0 / 3, -1.0 / 6, 1.0 / 3, -1.0 / 6, -1.0 / 6, -1.0 / 6])
   }
 
   func testInvalidInput() throws {
     let v = try Tensor([Float(1), 2])
-    assertThrowsFairness("group id 5 is outside 0..<4") { _ = try GroupStatistics(values: v, groupIDs: Tensor([Int64(0), 5]), numGroups: 4) }
-    assertThrowsFairness("group id -1") { _ = try GroupStatistics(values: v, groupIDs: Tensor([Int64(-1), 0]), numGroups: 4) }
-    assertThrowsFairness("shape [2]", "expected [3]") { _ = try GroupStatistics(values: v, groupIDs: Tensor([Int64(0), 1, 1]), numGroups: 4) }
-    assertThrowsFairness("must be int64, got float32") { _ = try GroupStatistics(values: v, groupIDs: v, numGroups: 4) }
-    assertThrowsFairness("numGroups is 0") { _ = try GroupStatistics(values: v, groupIDs: Tensor([Int64(0), 0]), numGroups: 0) }
+    assertThrows(FairnessError.self, "group id 5 is outside 0..<4") { _ = try GroupStatistics(values: v, groupIDs: Tensor([Int64(0), 5]), numGroups: 4) }
+    assertThrows(FairnessError.self, "group id -1") { _ = try GroupStatistics(values: v, groupIDs: Tensor([Int64(-1), 0]), numGroups: 4) }
+    assertThrows(FairnessError.self, "shape [2]", "expected [3]") { _ = try GroupStatistics(values: v, groupIDs: Tensor([Int64(0), 1, 1]), numGroups: 4) }
+    assertThrows(FairnessError.self, "must be int64, got float32") { _ = try GroupStatistics(values: v, groupIDs: v, numGroups: 4) }
+    assertThrows(FairnessError.self, "numGroups is 0") { _ = try GroupStatistics(values: v, groupIDs: Tensor([Int64(0), 0]), numGroups: 0) }
   }
 }

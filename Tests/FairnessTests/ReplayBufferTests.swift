@@ -54,12 +54,12 @@ final class ReplayBufferTests: XCTestCase {
     let e = try buffer.estimate()
     XCTAssertEqual(try e.full.toArray(Bool.self), reference.full, file: file, line: line)
     XCTAssertEqual(try ints(e.fullGroups), reference.full.indices.filter { reference.full[$0] }, file: file, line: line)
-    try assertClose(e.means, reference.means, tolerance: tolerance, file: file, line: line)
-    try assertClose(e.overall, [reference.overall], tolerance: tolerance, file: file, line: line)
+    try assertClose(e.means, reference.means, atol: tolerance, file: file, line: line)
+    try assertClose(e.overall, [reference.overall], atol: tolerance, file: file, line: line)
     // Running sums equal the sums recomputed from the contents and from the reference.
-    try assertClose(buffer.runningSums(), reference.queues.map { $0.reduce(0, +) }, tolerance: tolerance, file: file, line: line)
+    try assertClose(buffer.runningSums(), reference.queues.map { $0.reduce(0, +) }, atol: tolerance, file: file, line: line)
     try assertClose(buffer.runningSums(), try buffer.contents().to(.float64).sum(dim: 1).toArray(Double.self),
-                    tolerance: tolerance, file: file, line: line)
+                    atol: tolerance, file: file, line: line)
   }
 
   /// SPEC 10: capacity 5, 8 ones for group 0 and 3 for group 1 -> only group 0 valid, overall 1.0.
@@ -216,24 +216,24 @@ final class ReplayBufferTests: XCTestCase {
   }
 
   func testInvalidInputAndState() throws {
-    assertThrowsFairness("capacity is 0") { _ = try ReplayBuffer(numGroups: 2, capacity: 0) }
-    assertThrowsFairness("numGroups is 0") { _ = try ReplayBuffer(numGroups: 0, capacity: 2) }
-    assertThrowsFairness("1 group frequencies for 2 groups") {
+    assertThrows(FairnessError.self, "capacity is 0") { _ = try ReplayBuffer(numGroups: 2, capacity: 0) }
+    assertThrows(FairnessError.self, "numGroups is 0") { _ = try ReplayBuffer(numGroups: 0, capacity: 2) }
+    assertThrows(FairnessError.self, "1 group frequencies for 2 groups") {
       _ = try ReplayBuffer(numGroups: 2, capacity: 2, overallEstimate: .sampleWeighted(groupFrequencies: [1]))
     }
-    assertThrowsFairness("group frequency -1.0") {
+    assertThrows(FairnessError.self, "group frequency -1.0") {
       _ = try ReplayBuffer(numGroups: 2, capacity: 2, overallEstimate: .sampleWeighted(groupFrequencies: [1, -1]))
     }
     let buffer = try ReplayBuffer(numGroups: 2, capacity: 2)
-    assertThrowsFairness("replay buffer", "group id 2 is outside 0..<2") { try buffer.push(Tensor([true]), groupIDs: Tensor([Int64(2)])) }
-    assertThrowsFairness("shape [2]", "expected [1]") { try buffer.push(Tensor([true, false]), groupIDs: Tensor([Int64(0)])) }
+    assertThrows(FairnessError.self, "replay buffer", "group id 2 is outside 0..<2") { try buffer.push(Tensor([true]), groupIDs: Tensor([Int64(2)])) }
+    assertThrows(FairnessError.self, "shape [2]", "expected [1]") { try buffer.push(Tensor([true, false]), groupIDs: Tensor([Int64(0)])) }
     var state = try buffer.state()
-    assertThrowsFairness("missing entry 'sums'") { try buffer.loadState(Array(state.prefix(3))) }
-    assertThrowsFairness("unexpected entry 'extra'") { try buffer.loadState(state + [("extra", try Tensor([Float(1)]))]) }
+    assertThrows(FairnessError.self, "missing entry 'sums'") { try buffer.loadState(Array(state.prefix(3))) }
+    assertThrows(FairnessError.self, "unexpected entry 'extra'") { try buffer.loadState(state + [("extra", try Tensor([Float(1)]))]) }
     state[0] = ("values", try Tensor.zeros([2, 3]))
-    assertThrowsFairness("'values' is float32 [2, 3], expected float32 [2, 2]") { try buffer.loadState(state) }
+    assertThrows(FairnessError.self, "'values' is float32 [2, 3], expected float32 [2, 2]") { try buffer.loadState(state) }
     state = try buffer.state()
     state[2] = ("counts", try Tensor([Int64(3), 0]))
-    assertThrowsFairness("'counts' holds 3, outside 0...2") { try buffer.loadState(state) }
+    assertThrows(FairnessError.self, "'counts' holds 3, outside 0...2") { try buffer.loadState(state) }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import TestSupport
 import Torch
 import XCTest
 
@@ -11,6 +12,7 @@ struct NNReference: Decodable {
     let abs_sum: Double
   }
   struct Golden: Decodable {
+    let dtype: String
     let input_shape: [Int]
     let targets: [Int64]
     let eval_logits: [Double]
@@ -19,6 +21,7 @@ struct NNReference: Decodable {
     let grads: [String: Grad]
     let running_mean_name: String
     let running_mean: [Double]
+    let running_var: [Double]
   }
   let param_counts: [String: Int]
   let state_dict_keys: [String: [String]]
@@ -30,31 +33,34 @@ struct NNReference: Decodable {
   }
 }
 
-/// Same formula as make_fixtures.py's fill_deterministic, computed with the same libtorch kernels.
+/// make_fixtures.py's `deterministic_values` for state-dict entry `index`: He-uniform weights for
+/// rank >= 2, 1 ± 0.1 for BatchNorm scales and running variances, ±0.1 for biases and means.
+/// Integer hashing only (SplitMix64), so both sides and every CPU start from the same bits.
+func deterministicValues(name: String, index: Int, shape: [Int]) -> [Double] {
+  let n = shape.reduce(1, *)
+  let u = SplitMix64.uniforms(stream: UInt64(index), count: n)
+  if shape.count >= 2 {
+    let bound = (6.0 / Double(n / shape[0])).squareRoot()
+    return u.map { (2 * $0 - 1) * bound }
+  }
+  if name.hasSuffix("running_var") || name.hasSuffix(".weight") { return u.map { 1 + 0.2 * ($0 - 0.5) } }
+  return u.map { 0.2 * ($0 - 0.5) }
+}
+
+/// Converts `model` to float64 and fills it as make_fixtures.py's `fill_deterministic`.
 func fillDeterministic(_ model: any Module) throws {
+  try model.to(.float64)
   try Torch.withNoGrad {
     for (i, entry) in model.stateDict().enumerated() {
       let t = entry.tensor
       if t.dtype == .int64 { try t.zero_(); continue }
-      var v = try (Tensor.arange(0, Double(t.count), dtype: .float64) * 0.37 + 1.3 * Double(i)).sin() * 0.1
-      if entry.name.hasSuffix("running_var") || (entry.name.hasSuffix(".weight") && t.rank == 1) { v = try v + 1.0 }
-      try t.copy_(v.reshaped(t.shape))
+      try t.copy_(Tensor(deterministicValues(name: entry.name, index: i, shape: t.shape), shape: t.shape))
     }
   }
 }
 
+/// make_fixtures.py's `deterministic_input`: uniform in [-1, 1), float64.
 func deterministicInput(_ shape: [Int]) throws -> Tensor {
-  let n = shape.reduce(1, *)
-  return try ((Tensor.arange(0, Double(n), dtype: .float64) * 0.11).sin() * 0.5).reshaped(shape).to(.float32)
-}
-
-/// Compares element by element with a mixed absolute/relative tolerance; reports the first misses.
-func assertClose(_ actual: [Double], _ expected: [Double], atol: Double = 1e-5, rtol: Double = 1e-4,
-                 _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-  XCTAssertEqual(actual.count, expected.count, "\(what): count", file: file, line: line)
-  var misses: [String] = []
-  for (i, (a, e)) in zip(actual, expected).enumerated() where Swift.abs(a - e) > atol + rtol * Swift.abs(e) {
-    misses.append("[\(i)] got \(a) expected \(e)")
-  }
-  XCTAssertTrue(misses.isEmpty, "\(what): \(misses.count) mismatches, first: \(misses.prefix(5))", file: file, line: line)
+  let u = SplitMix64.uniforms(stream: 1 << 20, count: shape.reduce(1, *))
+  return try Tensor(u.map { 2 * $0 - 1 }, shape: shape)
 }

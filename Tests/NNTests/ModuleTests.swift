@@ -21,6 +21,23 @@ final class ModuleTests: XCTestCase {
     XCTAssertTrue(try model.layers.layers[0].ownParameters[0].tensor.equals(before))
   }
 
+  func testToFloat64ConvertsInPlaceAndKeepsIdentity() throws {
+    let model = try CifarResNet(depth: 8, numClasses: 3)
+    let before = try model.stateDict().map { ($0.name, $0.tensor, try $0.tensor.toArray(Double.self)) }
+    try model.to(.float64)
+    for ((name, tensor, values), after) in zip(before, model.stateDict()) {
+      XCTAssertTrue(tensor === after.tensor, "\(name) is the same Tensor object")
+      XCTAssertEqual(tensor.dtype, name.hasSuffix("num_batches_tracked") ? .int64 : .float64, name)
+      // float32 -> float64 is exact
+      XCTAssertEqual(try tensor.toArray(Double.self), values, name)
+    }
+    XCTAssertTrue(model.parameters().allSatisfy(\.requiresGrad))
+    let x = try Tensor.ones([2, 3, 8, 8], dtype: .float64)
+    let loss = try model(x).sum()
+    try loss.backward()
+    XCTAssertEqual(try XCTUnwrap(model.parameters()[0].grad).dtype, .float64, "gradients follow the new dtype")
+  }
+
   func testLoadStateDictCopiesValues() throws {
     let a = try MLP(inputSize: 4, hiddenSizes: [3], outputSize: 2)
     let b = try MLP(inputSize: 4, hiddenSizes: [3], outputSize: 2)

@@ -45,18 +45,18 @@ final class GradualMagnitudeScheduleTests: XCTestCase {
     let back = try JSONDecoder().decode(GradualMagnitudeSchedule.self, from: JSONEncoder().encode(gmp))
     XCTAssertEqual(back, gmp)
     let bad = Data(#"{"finalSparsity": 1.5, "lastEpoch": 3}"#.utf8)
-    assertThrowsSparsity("finalSparsity", "1.5") { _ = try JSONDecoder().decode(GradualMagnitudeSchedule.self, from: bad) }
+    assertThrows(SparsityError.self, "finalSparsity", "1.5") { _ = try JSONDecoder().decode(GradualMagnitudeSchedule.self, from: bad) }
   }
 
   func testInvalidArgumentsThrowNamingTheValue() {
-    assertThrowsSparsity("finalSparsity", "1.5") { _ = try GradualMagnitudeSchedule(finalSparsity: 1.5, lastEpoch: 3) }
-    assertThrowsSparsity("initialSparsity", "-0.1") {
+    assertThrows(SparsityError.self, "finalSparsity", "1.5") { _ = try GradualMagnitudeSchedule(finalSparsity: 1.5, lastEpoch: 3) }
+    assertThrows(SparsityError.self, "initialSparsity", "-0.1") {
       _ = try GradualMagnitudeSchedule(initialSparsity: -0.1, finalSparsity: 0.5, lastEpoch: 3)
     }
-    assertThrowsSparsity("nan") { _ = try GradualMagnitudeSchedule(finalSparsity: .nan, lastEpoch: 3) }
-    assertThrowsSparsity("0.7", "0.5") { _ = try GradualMagnitudeSchedule(initialSparsity: 0.7, finalSparsity: 0.5, lastEpoch: 3) }
-    assertThrowsSparsity("lastEpoch 2", "firstEpoch 5") { _ = try GradualMagnitudeSchedule(finalSparsity: 0.5, firstEpoch: 5, lastEpoch: 2) }
-    assertThrowsSparsity("frequency", "0") { _ = try GradualMagnitudeSchedule(finalSparsity: 0.5, lastEpoch: 2, frequency: 0) }
-    assertThrowsSparsity("firstEpoch", "-1") { _ = try GradualMagnitudeSchedule(finalSparsity: 0.5, firstEpoch: -1, lastEpoch: 2) }
+    assertThrows(SparsityError.self, "nan") { _ = try GradualMagnitudeSchedule(finalSparsity: .nan, lastEpoch: 3) }
+    assertThrows(SparsityError.self, "0.7", "0.5") { _ = try GradualMagnitudeSchedule(initialSparsity: 0.7, finalSparsity: 0.5, lastEpoch: 3) }
+    assertThrows(SparsityError.self, "lastEpoch 2", "firstEpoch 5") { _ = try GradualMagnitudeSchedule(finalSparsity: 0.5, firstEpoch: 5, lastEpoch: 2) }
+    assertThrows(SparsityError.self, "frequency", "0") { _ = try GradualMagnitudeSchedule(finalSparsity: 0.5, lastEpoch: 2, frequency: 0) }
+    assertThrows(SparsityError.self, "firstEpoch", "-1") { _ = try GradualMagnitudeSchedule(finalSparsity: 0.5, firstEpoch: -1, lastEpoch: 2) }
   }
 }

@@ -63,12 +63,12 @@ final class MaskStateDictTests: XCTestCase {
   func testBadMasksAndLayerNamesThrow() throws {
     let model = try TwoLinear([1, 2, 3, 4], shapeA: [2, 2], [1, 2, 3, 4], shapeB: [2, 2])
     let masks = try SparsityMasks(model: model, scope: bothLayers)
-    assertThrowsSparsity("unknown masked layer 'c'", "a, b") { try masks.setMask(Tensor([true, false]), forLayer: "c") }
-    assertThrowsSparsity("unknown masked layer 'fc'") { _ = try masks.mask(forLayer: "fc") }
-    assertThrowsSparsity("'a'", "[2]", "[2, 2]") { try masks.setMask(Tensor([true, false]), forLayer: "a") }
+    assertThrows(SparsityError.self, "unknown masked layer 'c'", "a, b") { try masks.setMask(Tensor([true, false]), forLayer: "c") }
+    assertThrows(SparsityError.self, "unknown masked layer 'fc'") { _ = try masks.mask(forLayer: "fc") }
+    assertThrows(SparsityError.self, "'a'", "[2]", "[2, 2]") { try masks.setMask(Tensor([true, false]), forLayer: "a") }
 
     let other = try TwoLinear([1, 2, 3, 4], shapeA: [2, 2], [1, 2, 3, 4], shapeB: [2, 2])
     other.a.weightMask = try Tensor.ones([4], dtype: .bool)
-    assertThrowsSparsity("layer 'a'", "[4]", "[2, 2]") { _ = try SparsityMasks(model: other, scope: bothLayers) }
+    assertThrows(SparsityError.self, "layer 'a'", "[4]", "[2, 2]") { _ = try SparsityMasks(model: other, scope: bothLayers) }
   }
 }

@@ -37,15 +37,15 @@ final class PruningScopeTests: XCTestCase {
 
   func testUnknownOrNonMaskableNamesThrow() throws {
     let model = try CifarResNet(depth: 8, numClasses: 10)
-    assertThrowsSparsity("unknown layer name 'layer9.conv'", "include") {
+    assertThrows(SparsityError.self, "unknown layer name 'layer9.conv'", "include") {
       _ = try prunableLayers(of: model, scope: PruningScope(include: ["layer9.conv"]))
     }
-    assertThrowsSparsity("unknown layer name 'fc2'", "exclude") {
+    assertThrows(SparsityError.self, "unknown layer name 'fc2'", "exclude") {
       _ = try prunableLayers(of: model, scope: PruningScope(exclude: ["fc2"]))
     }
-    assertThrowsSparsity("'bn1'", "BatchNorm2d", "not a Linear or Conv2d") {
+    assertThrows(SparsityError.self, "'bn1'", "BatchNorm2d", "not a Linear or Conv2d") {
       _ = try prunableLayers(of: model, scope: PruningScope(include: ["bn1"]))
     }
-    assertThrowsSparsity("'layer1'", "Sequential") { _ = try SparsityMasks(model: model, scope: PruningScope(exclude: ["layer1"])) }
+    assertThrows(SparsityError.self, "'layer1'", "Sequential") { _ = try SparsityMasks(model: model, scope: PruningScope(exclude: ["layer1"])) }
   }
 }

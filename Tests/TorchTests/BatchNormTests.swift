@@ -24,17 +24,17 @@ final class BatchNormTests: TorchTestCase {
       2 * (3 - 3) / s0, (4 - 2) / s1 + 0.5,
       2 * (6 - 3) / s0, (4 - 2) / s1 + 0.5,
     ]
-    assertTensor(y, shape: [4, 2], expected, accuracy: 1e-12)
+    assertClose(y, shape: [4, 2], expected, atol: 1e-12, rtol: 1e-12)
     // running = (1 - momentum) · running + momentum · batch statistic, written in place (aliases see it).
-    assertTensor(meanAlias, shape: [2], [0.9 * 0.5 + 0.1 * 3, 0.9 * -1 + 0.1 * 2], accuracy: 1e-15)
-    assertTensor(varAlias, shape: [2], [0.9 * 2 + 0.1 * 14 / 3, 0.9 * 1 + 0.1 * 16 / 3], accuracy: 1e-15)
+    assertClose(meanAlias, shape: [2], [0.9 * 0.5 + 0.1 * 3, 0.9 * -1 + 0.1 * 2], atol: 1e-15, rtol: 1e-15)
+    assertClose(varAlias, shape: [2], [0.9 * 2 + 0.1 * 14 / 3, 0.9 * 1 + 0.1 * 16 / 3], atol: 1e-15, rtol: 1e-15)
 
     // A second step with another momentum continues from the updated statistics.
     let x2 = try Tensor([0, 1, 0, 1, 3, 1, 3, 1] as [Double], shape: [4, 2])  // means 1.5 and 1, unbiased vars 3 and 0
     _ = try Tensor.batchNorm(x2, weight: gamma, bias: beta, runningMean: runningMean, runningVar: runningVar,
                              training: true, momentum: 0.5, eps: eps)
-    assertTensor(runningMean, shape: [2], [0.5 * 0.75 + 0.5 * 1.5, 0.5 * -0.7 + 0.5 * 1], accuracy: 1e-15)
-    assertTensor(runningVar, shape: [2], [0.5 * (1.8 + 1.4 / 3) + 0.5 * 3, 0.5 * (0.9 + 1.6 / 3) + 0.5 * 0], accuracy: 1e-15)
+    assertClose(runningMean, shape: [2], [0.5 * 0.75 + 0.5 * 1.5, 0.5 * -0.7 + 0.5 * 1], atol: 1e-15, rtol: 1e-15)
+    assertClose(runningVar, shape: [2], [0.5 * (1.8 + 1.4 / 3) + 0.5 * 3, 0.5 * (0.9 + 1.6 / 3) + 0.5 * 0], atol: 1e-15, rtol: 1e-15)
   }
 
   func testRunningVarUsesUnbiasedCountOverBatchAndSpatialDims() throws {
@@ -45,9 +45,9 @@ final class BatchNormTests: TorchTestCase {
     let y = try Tensor.batchNorm(x, weight: nil, bias: nil, runningMean: runningMean, runningVar: runningVar,
                                  training: true, momentum: 0.25, eps: eps)
     let s = (40.0 / 6 + eps).squareRoot()
-    assertTensor(y, shape: [2, 1, 1, 3], [1, 2, 3, 4, 5, 9].map { ($0 - 4) / s }, accuracy: 1e-12)
-    assertTensor(runningMean, shape: [1], [0.25 * 4], accuracy: 1e-15)
-    assertTensor(runningVar, shape: [1], [0.75 * 1 + 0.25 * 8], accuracy: 1e-15)
+    assertClose(y, shape: [2, 1, 1, 3], [1, 2, 3, 4, 5, 9].map { ($0 - 4) / s }, atol: 1e-12, rtol: 1e-12)
+    assertClose(runningMean, shape: [1], [0.25 * 4], atol: 1e-15, rtol: 1e-15)
+    assertClose(runningVar, shape: [1], [0.75 * 1 + 0.25 * 8], atol: 1e-15, rtol: 1e-15)
   }
 
   func testEvalModeUsesRunningStatsAndLeavesThemAlone() throws {
@@ -63,16 +63,16 @@ final class BatchNormTests: TorchTestCase {
       expected.append(2 * (row[0] - 0.5) / s0)
       expected.append((row[1] + 1) / s1 + 0.5)
     }
-    assertTensor(y, shape: [4, 2], expected, accuracy: 1e-12)
-    assertTensor(runningMean, shape: [2], [0.5, -1])
-    assertTensor(runningVar, shape: [2], [2, 0.25])
+    assertClose(y, shape: [4, 2], expected, atol: 1e-12, rtol: 1e-12)
+    assertClose(runningMean, shape: [2], [0.5, -1], atol: 1e-6, rtol: 1e-6)
+    assertClose(runningVar, shape: [2], [2, 0.25], atol: 1e-6, rtol: 1e-6)
   }
 
   func testTrainingWithoutRunningStats() throws {
     let x = try Tensor([1, 3, 5, 7] as [Double], shape: [4, 1])  // mean 4, biased variance 5
     let y = try Tensor.batchNorm(x, weight: nil, bias: nil, runningMean: nil, runningVar: nil, training: true)
     let s = (5 + eps).squareRoot()
-    assertTensor(y, shape: [4, 1], [-3 / s, -1 / s, 1 / s, 3 / s], accuracy: 1e-12)
+    assertClose(y, shape: [4, 1], [-3 / s, -1 / s, 1 / s, 3 / s], atol: 1e-12, rtol: 1e-12)
   }
 
   func testRunningStatsAreNotRecordedByAutograd() throws {
@@ -84,15 +84,13 @@ final class BatchNormTests: TorchTestCase {
     XCTAssertFalse(runningMean.requiresGrad)
     XCTAssertFalse(runningVar.requiresGrad)
     // columns [1, 3] and [2, 4]: means 2 and 3, unbiased variances 2 and 2
-    assertTensor(runningMean, shape: [2], [0.2, 0.3], accuracy: 1e-15)
-    assertTensor(runningVar, shape: [2], [0.9 + 0.2, 0.9 + 0.2], accuracy: 1e-15)
+    assertClose(runningMean, shape: [2], [0.2, 0.3], atol: 1e-15, rtol: 1e-15)
+    assertClose(runningVar, shape: [2], [0.9 + 0.2, 0.9 + 0.2], atol: 1e-15, rtol: 1e-15)
   }
 
   func testChannelMismatchThrows() throws {
     let x = try Tensor.zeros([4, 3], dtype: .float64)
-    assertThrowsTorchError(
-      try Tensor.batchNorm(x, weight: Tensor.ones([2], dtype: .float64), bias: nil, runningMean: nil, runningVar: nil,
-                           training: true),
-      containing: "weight should contain 3 elements not 2")
+    assertThrows(TorchError.self, "weight should contain 3 elements not 2") { try Tensor.batchNorm(x, weight: Tensor.ones([2], dtype: .float64), bias: nil, runningMean: nil, runningVar: nil,
+                           training: true) }
   }
 }

@@ -88,8 +88,7 @@ final class CreationTests: TorchTestCase {
     let floats: [Float] = [1, 2, 3, 4]
     let t = try floats.withUnsafeBytes { try Tensor(bytes: $0, dtype: .float32, shape: [2, 2]) }
     assertTensor(t, shape: [2, 2], exactly: floats)
-    assertThrowsTorchError(try floats.withUnsafeBytes { try Tensor(bytes: $0, dtype: .float64, shape: [2, 2]) },
-                           containing: "16 bytes do not hold a float64 tensor of shape [2, 2] (32 bytes)")
+    assertThrows(TorchError.self, "16 bytes do not hold a float64 tensor of shape [2, 2] (32 bytes)") { try floats.withUnsafeBytes { try Tensor(bytes: $0, dtype: .float64, shape: [2, 2]) } }
   }
 
   func testShapeRankCountAndSize() throws {
@@ -113,12 +112,12 @@ final class CreationTests: TorchTestCase {
   }
 
   func testValuesThatDoNotFitTheShapeThrow() {
-    assertThrowsTorchError(try Tensor([1, 2, 3] as [Float], shape: [2, 2]), containing: "cannot shape 3 values as [2, 2]")
-    assertThrowsTorchError(try Tensor([Float](), shape: [-1, 0]), containing: "cannot shape 0 values as [-1, 0]")
+    assertThrows(TorchError.self, "cannot shape 3 values as [2, 2]") { try Tensor([1, 2, 3] as [Float], shape: [2, 2]) }
+    assertThrows(TorchError.self, "cannot shape 0 values as [-1, 0]") { try Tensor([Float](), shape: [-1, 0]) }
   }
 
   func testItemOfManyElementsThrows() throws {
-    assertThrowsTorchError(try Tensor.zeros([2]).item(), containing: "a Tensor with 2 elements cannot be converted to Scalar")
+    assertThrows(TorchError.self, "a Tensor with 2 elements cannot be converted to Scalar") { try Tensor.zeros([2]).item() }
   }
 
   func testDescriptionContainsTheValues() throws {

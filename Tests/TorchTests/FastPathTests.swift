@@ -46,9 +46,9 @@ final class FastPathTests: TorchTestCase {
 
   func testFastPathKeepsShapesIncludingZeroDimensional() throws {
     let m = try Tensor([1, 2, 3, 4, 5, 6] as [Float], shape: [2, 1, 3])
-    assertTensor(try m * m, shape: [2, 1, 3], [1, 4, 9, 16, 25, 36])
-    assertTensor(try Tensor(scalar: 1.5) * Tensor(scalar: 4.0), shape: [], [6])
-    assertTensor(try 1 - Tensor(scalar: 0.25), shape: [], [0.75])
+    assertClose(try m * m, shape: [2, 1, 3], [1, 4, 9, 16, 25, 36], atol: 1e-6, rtol: 1e-6)
+    assertClose(try Tensor(scalar: 1.5) * Tensor(scalar: 4.0), shape: [], [6], atol: 1e-6, rtol: 1e-6)
+    assertClose(try 1 - Tensor(scalar: 0.25), shape: [], [0.75], atol: 1e-6, rtol: 1e-6)
   }
 
   /// A result computed without history is an ordinary tensor: it can become a leaf later.
@@ -58,7 +58,7 @@ final class FastPathTests: TorchTestCase {
     XCTAssertFalse(m.requiresGrad)
     try m.requiringGrad()
     try (m * m + m * 3).sum().backward()  // d/dm = 2m + 3
-    assertTensor(try XCTUnwrap(m.grad), shape: [3], [11, 23, 39])
+    assertClose(try XCTUnwrap(m.grad), shape: [3], [11, 23, 39], atol: 1e-6, rtol: 1e-6)
     XCTAssertNil(a.grad)
     XCTAssertNil(b.grad)
   }
@@ -73,7 +73,7 @@ final class FastPathTests: TorchTestCase {
     XCTAssertTrue(y.requiresGrad)
     // d/dx sum(x p + x^2 c) = p + 2 x c
     try (y + x * x * c).sum().backward()
-    assertTensor(try XCTUnwrap(x.grad), shape: [3], [7, -1, 33])
+    assertClose(try XCTUnwrap(x.grad), shape: [3], [7, -1, 33], atol: 1e-6, rtol: 1e-6)
   }
 
   /// Under no-grad, ops on grad-requiring tensors take the fast paths too; the results hold no
@@ -83,12 +83,12 @@ final class FastPathTests: TorchTestCase {
     let (s, e) = try Torch.withNoGrad { (try w * 3, try w.square()) }  // fast path, unary below autograd
     XCTAssertFalse(s.requiresGrad || e.requiresGrad)
     try s.mul_(2)  // [6, 12, 18]; must not touch w
-    assertTensor(try w.detached(), shape: [3], [1, 2, 3])
+    assertClose(try w.detached(), shape: [3], [1, 2, 3], atol: 1e-6, rtol: 1e-6)
     try e.requiringGrad()  // [1, 4, 9]
     // loss = sum(w s + w e): dw = s + e, de = w
     try (w * s + w * e).sum().backward()
-    assertTensor(try XCTUnwrap(w.grad), shape: [3], [7, 16, 27])
-    assertTensor(try XCTUnwrap(e.grad), shape: [3], [1, 2, 3])
+    assertClose(try XCTUnwrap(w.grad), shape: [3], [7, 16, 27], atol: 1e-6, rtol: 1e-6)
+    assertClose(try XCTUnwrap(e.grad), shape: [3], [1, 2, 3], atol: 1e-6, rtol: 1e-6)
   }
 
   func testFastPathDoesNotLeakHandles() throws {

@@ -119,7 +119,7 @@ final class GradientTests: TorchTestCase {
     let x = try Tensor([0.5, -2, 3] as [Double])
     let numeric = try centralDifferences(of: { try $0[0].pow(3).sum().item() }, at: [x], eps: 1e-6)
     // d/dx sum(x^3) = 3x^2
-    assertTensor(try Tensor(numeric[0]), shape: [3], [0.75, 12, 27], accuracy: 1e-8)
+    assertClose(try Tensor(numeric[0]), shape: [3], [0.75, 12, 27], atol: 1e-8, rtol: 1e-8)
   }
 
   func testFiniteDifferenceCheckCatchesAWrongGradient() throws {

@@ -130,6 +130,8 @@ int ct_add_scaled_(ct_tensor self, ct_tensor other, double alpha);
 int ct_addcmul_(ct_tensor self, ct_tensor a, ct_tensor b, double value);
 int ct_addcdiv_(ct_tensor self, ct_tensor a, ct_tensor b, double value);
 int ct_copy_(ct_tensor self, ct_tensor src);
+// Replaces the data (storage, dtype, device) behind `self`, keeping its autograd identity.
+int ct_set_data(ct_tensor self, ct_tensor src);
 int ct_fill_(ct_tensor self, double value);
 int ct_zero_(ct_tensor self);
 int ct_clamp_min_(ct_tensor self, double lo);

@@ -1,8 +1,11 @@
 """Makes nn_reference.json: PyTorch 1.13 parameter counts, state-dict keys and golden outputs
 of whole models on deterministic weights. Run once with Debian's python3-torch and torchvision:
     /usr/bin/python3 Tests/NNTests/Fixtures/make_fixtures.py
-The Swift tests fill the same weights with the same formula (see ModelFixtures.swift)."""
+The Swift tests fill the same weights with the same formula (see ModelFixtures.swift). Goldens are
+float64 with integer-hash weights and inputs, so they check the architecture and the math, not one
+CPU's kernels: regenerating on any x86-64 machine changes them only in the last few bits."""
 import json, os
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -74,26 +77,58 @@ class MLP(nn.Module):
         return self.layers(torch.flatten(x, 1))
 
 
+MASK64 = (1 << 64) - 1
+
+
+def splitmix64_uniform(stream, n):
+    """n uniforms in [0, 1) from SplitMix64's finaliser applied to (stream << 32) + j + 1, j < n.
+    Integer arithmetic only, so every CPU and the Swift side (TestSupport's SplitMix64.mix) get the
+    same bits."""
+    with np.errstate(over="ignore"):
+        z = np.arange(n, dtype=np.uint64) + np.uint64(((stream << 32) + 1) & MASK64)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+
+def deterministic_values(name, index, shape):
+    """Entry `index` of the state dict: He-uniform weights (bound sqrt(6 / fan_in)) for tensors of
+    rank >= 2, 1 + 0.2 (u - 0.5) for BatchNorm scales and running variances, 0.2 (u - 0.5) for
+    biases and running means. Activations stay of order 1 and BatchNorm sees a well-spread batch."""
+    n = int(np.prod(shape)) if len(shape) else 1
+    u = splitmix64_uniform(index, n)
+    if len(shape) >= 2:
+        bound = (6.0 / (n // shape[0])) ** 0.5
+        v = (2 * u - 1) * bound
+    elif name.endswith("running_var") or name.endswith(".weight"):
+        v = 1 + 0.2 * (u - 0.5)
+    else:
+        v = 0.2 * (u - 0.5)
+    return torch.from_numpy(v.reshape(shape))
+
+
 def fill_deterministic(model):
-    """Entry i of the state dict (n elements): 0.1*sin(0.37*j + 1.3*i); 1-D '.weight' (BN) and
-    running_var get 1 + that; num_batches_tracked 0."""
+    """float64 model, every state-dict entry from deterministic_values; num_batches_tracked 0."""
+    model.double()
     with torch.no_grad():
         for i, (name, t) in enumerate(model.state_dict().items()):
             if t.dtype == torch.int64:
                 t.zero_()
-                continue
-            v = (torch.arange(t.numel(), dtype=torch.float64) * 0.37 + 1.3 * i).sin() * 0.1
-            if name.endswith("running_var") or (name.endswith(".weight") and t.dim() == 1):
-                v = v + 1.0
-            t.copy_(v.reshape(t.shape).to(t.dtype))
+            else:
+                t.copy_(deterministic_values(name, i, tuple(t.shape)))
+
+
+INPUT_STREAM = 1 << 20
 
 
 def deterministic_input(shape):
-    return ((torch.arange(int(torch.tensor(shape).prod()), dtype=torch.float64) * 0.11).sin() * 0.5).reshape(shape).float()
+    """Uniform in [-1, 1), float64."""
+    return torch.from_numpy((2 * splitmix64_uniform(INPUT_STREAM, int(np.prod(shape))) - 1).reshape(shape))
 
 
 def r(t):
-    return [float("%.9g" % v) for v in t.tolist()]
+    return [float(v) for v in t.tolist()]
 
 
 def golden(model, input_shape, targets, grad_names, bn_name):
@@ -110,6 +145,7 @@ def golden(model, input_shape, targets, grad_names, bn_name):
     params = dict(model.named_parameters())
     buffers = dict(model.named_buffers())
     return {
+        "dtype": "float64",
         "input_shape": list(input_shape),
         "targets": targets,
         "eval_logits": r(eval_logits.flatten()),
@@ -120,6 +156,7 @@ def golden(model, input_shape, targets, grad_names, bn_name):
                       "abs_sum": params[n].grad.abs().sum().item()} for n in grad_names},
         "running_mean_name": bn_name + ".running_mean",
         "running_mean": r(buffers[bn_name + ".running_mean"].flatten()),
+        "running_var": r(buffers[bn_name + ".running_var"].flatten()),
     }
 
 
@@ -140,12 +177,14 @@ def main():
         out["param_counts"][name] = sum(p.numel() for p in m.parameters())
         out["state_dict_keys"][name] = list(m.state_dict().keys())
     out["golden"] = {
-        "cifar_resnet20_c10": golden(CifarResNet(20, 10), (2, 3, 32, 32), [1, 3],
+        # float64 on both sides and 8 samples per batch: train-mode BatchNorm normalises over at
+        # least 32 values per channel, so no kernel's rounding is amplified into the result.
+        "cifar_resnet20_c10": golden(CifarResNet(20, 10), (8, 3, 32, 32), [1, 3, 0, 9, 4, 4, 7, 2],
                                      ["conv1.weight", "layer2.0.conv1.weight", "fc.weight", "fc.bias"], "bn1"),
-        "mobilenet_v2_c5": golden(torchvision.models.mobilenet_v2(num_classes=5, dropout=0.0), (4, 3, 64, 64), [4, 0, 1, 2],
+        "mobilenet_v2_c5": golden(torchvision.models.mobilenet_v2(num_classes=5, dropout=0.0), (8, 3, 64, 64), [4, 0, 1, 2, 3, 3, 0, 1],
                                   ["features.0.0.weight", "features.2.conv.1.0.weight", "classifier.1.weight"],
                                   "features.0.1"),
-        "resnet18_c7": golden(torchvision.models.resnet18(num_classes=7), (2, 3, 96, 96), [2, 5],
+        "resnet18_c7": golden(torchvision.models.resnet18(num_classes=7), (8, 3, 64, 64), [2, 5, 6, 0, 1, 3, 4, 2],
                               ["conv1.weight", "fc.bias"], "bn1"),
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nn_reference.json")
