@@ -57,7 +57,7 @@ let package = Package(
     .executableTarget(name: "constrained-bench", dependencies: ["Constrained", "Torch"], path: "Benchmarks/constrained-bench"),
     .executableTarget(name: "pipeline-bench", dependencies: ["Fairness", "Sparsity", "Datasets", "NN", "Torch"], path: "Benchmarks/pipeline-bench"),
     // Assertions, leak checks and seeded generators shared by every test target.
-    .target(name: "TestSupport", dependencies: ["Torch"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Torch", "Datasets"], path: "Tests/TestSupport"),
     .testTarget(name: "TorchTests", dependencies: ["TestSupport", "Torch"]),
     .testTarget(name: "NNTests", dependencies: ["TestSupport", "NN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CheckpointIOTests", dependencies: ["TestSupport", "Torch"], resources: [.copy("Fixtures")]),
@@ -65,6 +65,7 @@ let package = Package(
     .testTarget(name: "SparsityTests", dependencies: ["TestSupport", "Sparsity", "NN", "Torch"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["TestSupport", "Experiments", "Fairness", "Datasets", "NN", "Torch"]),
     .testTarget(name: "FairnessTests", dependencies: ["TestSupport", "Fairness", "Datasets", "NN", "Torch"]),
+    .testTarget(name: "CLITests", dependencies: ["TestSupport", "fairprune"]),
     .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Torch"]),
   ],
   swiftLanguageModes: [.v5],

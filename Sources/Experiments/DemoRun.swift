@@ -43,17 +43,17 @@ public enum DemoRun {
   public static func run(_ config: DemoConfig, output: URL, progress: ProgressReporter = ProgressReporter()) throws -> (markdown: String, reports: [RunReport]) {
     Torch.threadCount = config.run.threads
     let data = try config.data.make().make()
-    Torch.manualSeed(config.dense.seed)
-    let dense = try config.run.model.make(inputShape: Array(data.train.inputs.shape.dropFirst()), numClasses: data.info.numClasses)
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
     let denseFile = output.appendingPathComponent("dense.safetensors").path
+    let dense: any Module
     if FileManager.default.fileExists(atPath: denseFile) {
+      dense = try config.run.model.make(for: data)
       try DenseModelFile.load(denseFile, into: dense)
       progress.line("loaded the dense model from \(denseFile)")
     } else {
       var denseConfig = config.dense
       denseConfig.threads = config.run.threads  // one thread setting for the whole demo
-      try DenseTrainer.train(dense, on: data.train, config: denseConfig, progress: progress)
+      dense = try DenseTrainer.trainNew(config.run.model, on: data, config: denseConfig, progress: progress)
       try DenseModelFile.save(dense, to: denseFile)
     }
     var reports: [RunReport] = []

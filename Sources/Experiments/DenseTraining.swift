@@ -28,6 +28,18 @@ public struct DenseTrainingConfig: Codable, Sendable, Equatable {
 }
 
 public enum DenseTrainer {
+  /// A new `kind` model for `data`, initialised from `config.seed` (seeded before the first weight
+  /// is drawn, so two runs with the same seed and threads write identical files) and trained on
+  /// `data.train`.
+  public static func trainNew(_ kind: ModelKind, on data: GroupedDataset, config: DenseTrainingConfig,
+                              progress: ProgressReporter = ProgressReporter()) throws -> any Module {
+    Torch.threadCount = config.threads
+    Torch.manualSeed(config.seed)
+    let model = try kind.make(for: data)
+    try train(model, on: data.train, config: config, progress: progress)
+    return model
+  }
+
   /// Trains `model` with SGD + momentum and a multi-step schedule; returns per-epoch train loss.
   @discardableResult
   public static func train(_ model: any Module, on split: GroupedSplit, config: DenseTrainingConfig,

@@ -1,3 +1,4 @@
+import Datasets
 import NN
 import Torch
 
@@ -10,6 +11,11 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
   case resnet18
   case resnet34
   case mobilenetV2 = "mobilenet-v2"
+
+  /// Builds the model for `data`: its input shape and class count.
+  public func make(for data: GroupedDataset) throws -> any Module {
+    try make(inputShape: Array(data.train.inputs.shape.dropFirst()), numClasses: data.info.numClasses)
+  }
 
   /// Builds the model for inputs of shape [C, H, W] (MLP flattens them).
   public func make(inputShape: [Int], numClasses: Int) throws -> any Module {

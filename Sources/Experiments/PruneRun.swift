@@ -48,7 +48,7 @@ public final class PruneRun {
 
     // A fresh copy of the dense model becomes the sparse one.
     Torch.manualSeed(config.seed)
-    let model = try config.model.make(inputShape: Array(data.train.inputs.shape.dropFirst()), numClasses: data.info.numClasses)
+    let model = try config.model.make(for: data)
     try model.loadStateDict(dense.stateDict())
     let sgd = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
                       nesterov: config.nesterov)

@@ -71,8 +71,7 @@ struct Train: ParsableCommand {
     config.horizontalFlip = horizontalFlip
     config.threads = threads
     config.seed = seed
-    let net = try model.make(inputShape: Array(dataset.train.inputs.shape.dropFirst()), numClasses: dataset.info.numClasses)
-    try DenseTrainer.train(net, on: dataset.train, config: config)
+    let net = try DenseTrainer.trainNew(model, on: dataset, config: config)
     try DenseModelFile.save(net, to: output)
     print("saved \(output); test accuracy \(String(format: "%.2f%%", 100 * (try Evaluator.predict(net, on: dataset.test).accuracy)))")
   }
@@ -132,7 +131,7 @@ struct Prune: ParsableCommand {
   func run() throws {
     let c = try resolved()
     let dataset = try data.load()
-    let net = try c.model.make(inputShape: Array(dataset.train.inputs.shape.dropFirst()), numClasses: dataset.info.numClasses)
+    let net = try c.model.make(for: dataset)
     try DenseModelFile.load(dense, into: net)
     let run = try PruneRun(config: c, data: dataset, directory: URL(fileURLWithPath: output))
     run.dataSpec = data.spec
@@ -148,7 +147,7 @@ struct Evaluate: ParsableCommand {
 
   func run() throws {
     let dataset = try data.load()
-    let net = try model.make(inputShape: Array(dataset.train.inputs.shape.dropFirst()), numClasses: dataset.info.numClasses)
+    let net = try model.make(for: dataset)
     try DenseModelFile.load(modelFile, into: net)
     print(try GroupAccuracyTable.render(net, dataset: dataset))
   }

@@ -7,19 +7,15 @@ struct Demo: ParsableCommand {
     abstract: "Dense model, then NFT and CEAG at 97% sparsity on the built-in synthetic data; per-group table and verdicts.")
 
   @Option(help: "Directory for the dense model and each method's run directory.") var output: String = "runs/demo"
-  @Option(help: "Architecture: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: String = ModelKind.mlp.rawValue
+  @Option(help: "Architecture: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: ModelKind = .mlp
   @Option(help: "Target sparsity of prunable weights.") var sparsity: Double = 0.97
   @Option(help: "Tolerance ε on each group's excess accuracy gap (fraction).") var tolerance: Double = 0.02
   @Option(help: "Random seed.") var seed: UInt64 = 0
   @Option(help: "Intra-op threads.") var threads: Int = 2
 
-  func validate() throws {
-    guard ModelKind(rawValue: model) != nil else { throw ValidationError("unknown model '\(model)'") }
-  }
-
   func run() throws {
     var config = DemoConfig()
-    config.run.model = ModelKind(rawValue: model)!
+    config.run.model = model
     config.run.sparsity = sparsity
     config.run.tolerance = tolerance
     config.run.seed = seed

@@ -16,7 +16,12 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
   public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
+    return Self.mix(state)
+  }
+
+  /// The output function: a bijective scramble of one 64-bit word, usable as a counter-based hash.
+  public static func mix(_ x: UInt64) -> UInt64 {
+    var z = x
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
