@@ -5,6 +5,7 @@
 //   swift run -c release fairprune-bench [--threads 2] [--train-steps 20] [--eval-steps 10] [--python /usr/bin/python3]
 import Foundation
 import NN
+import Optim
 import Torch
 
 struct Options {

@@ -11,6 +11,7 @@
 import Datasets
 import Foundation
 import NN
+import Optim
 import Torch
 
 struct Options {

@@ -14,6 +14,7 @@ import Datasets
 import Fairness
 import Foundation
 import NN
+import Optim
 import Sparsity
 import Torch
 

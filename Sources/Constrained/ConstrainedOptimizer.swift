@@ -1,4 +1,4 @@
-import NN
+import Optim
 import Torch
 
 /// Gradient descent-ascent on the Lagrangian of a constrained problem (a Swift Cooper): primal

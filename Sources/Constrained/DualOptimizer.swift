@@ -1,3 +1,4 @@
+import Optim
 import Torch
 
 /// A gradient-ascent optimizer for Lagrange multipliers.
@@ -22,25 +23,27 @@ public protocol DualOptimizer: AnyObject {
   func loadState(_ state: [(name: String, tensor: Tensor)]) throws
 }
 
-/// Per-multiplier dense state tensors plus a per-entry "has been updated" mask, allocated on the
-/// first step, shared by the dual optimizers' update, restart and checkpoint code.
+/// Per-multiplier dense state tensors (Optim's `OptimizerSlots`, one owner per multiplier) plus a
+/// per-entry "has been updated" mask, allocated on the first step, shared by the dual optimizers'
+/// update, restart and checkpoint code.
 struct DualSlots {
-  let names: [String]
-  /// [slot][multiplier]
-  var values: [[Tensor?]]
+  var slots: OptimizerSlots
   /// Per multiplier: bool mask of entries updated at least once.
   var seen: [Tensor?]
 
+  var names: [String] { slots.names }
+  /// [slot][multiplier]
+  var values: [[Tensor?]] { slots.values }
+
   init(names: [String], count: Int) {
-    self.names = names
-    values = Array(repeating: Array(repeating: nil, count: count), count: names.count)
+    slots = OptimizerSlots(names: names, count: count)
     seen = Array(repeating: nil, count: count)
   }
 
   /// Allocates zeroed slots and an all-false mask for multiplier `i` on first use.
   mutating func ensure(_ i: Int, like m: Multiplier) throws {
     guard seen[i] == nil else { return }
-    for s in names.indices { values[s][i] = try Tensor.zeros(like: m.store.value) }
+    for s in names.indices { slots.values[s][i] = try Tensor.zeros(like: m.store.value) }
     seen[i] = try Tensor.zeros([m.count], dtype: .bool, device: m.store.value.device)
   }
 
@@ -53,48 +56,35 @@ struct DualSlots {
     }
   }
 
+  /// The slots plus each multiplier's mask as a float `initialized` slot.
   func export(learningRate: Double) throws -> [(name: String, tensor: Tensor)] {
-    var out: [(name: String, tensor: Tensor)] = [("lr", try Tensor(scalar: learningRate))]
+    var withMask = OptimizerSlots(names: names + ["initialized"], count: seen.count)
     for i in seen.indices {
       guard let mask = seen[i] else { continue }
-      for (s, slot) in names.enumerated() { out.append(("state.\(i).\(slot)", try values[s][i]!.clone())) }
-      out.append(("state.\(i).initialized", try mask.to(.float32)))
+      for s in names.indices { withMask.values[s][i] = values[s][i] }
+      withMask.values[names.count][i] = try mask.to(.float32)
     }
-    return out
+    return try withMask.export(learningRate: learningRate, copy: true)
   }
 
   /// Reads `state.<i>.<slot>` and `state.<i>.initialized` back; every multiplier with any entry must
   /// have all of them. Returns the learning rate when present.
   mutating func restore(_ state: [(name: String, tensor: Tensor)], multipliers: [Multiplier], owner: String) throws -> Double? {
+    let restored = try OptimizerSlots.restoring(
+      state, names: names + ["initialized"], like: multipliers.map(\.store.value), owner: owner,
+      ownerName: { "multiplier '\(multipliers[$0].name)'" }, fail: ConstrainedError.init)
     var fresh = DualSlots(names: names, count: multipliers.count)
-    var lr: Double?
-    for (name, tensor) in state {
-      if name == "lr" { lr = try tensor.item(); continue }
-      let parts = name.split(separator: ".")
-      guard parts.count == 3, parts[0] == "state", let i = Int(parts[1]), multipliers.indices.contains(i) else {
-        throw ConstrainedError("\(owner) state: unexpected entry '\(name)'")
-      }
-      let m = multipliers[i]
-      guard tensor.shape == [m.count] else {
-        throw ConstrainedError("\(owner) state: '\(name)' has shape \(tensor.shape), multiplier '\(m.name)' has [\(m.count)]")
-      }
-      if parts[2] == "initialized" {
-        fresh.seen[i] = try tensor.gt(0.5)
-      } else if let s = names.firstIndex(of: String(parts[2])) {
-        fresh.values[s][i] = try tensor.to(m.store.value.dtype, device: m.store.value.device).clone()
-      } else {
-        throw ConstrainedError("\(owner) state: unexpected entry '\(name)'")
-      }
-    }
     for i in multipliers.indices {
-      let present = fresh.values.map { $0[i] != nil } + [fresh.seen[i] != nil]
+      let present = restored.slots.values.map { $0[i] != nil }
       guard present.allSatisfy({ $0 }) || present.allSatisfy({ !$0 }) else {
         throw ConstrainedError("\(owner) state: incomplete state for multiplier \(i) ('\(multipliers[i].name)'); "
           + "expected \((names + ["initialized"]).map { "state.\(i).\($0)" })")
       }
+      for s in names.indices { fresh.slots.values[s][i] = restored.slots.values[s][i] }
+      fresh.seen[i] = try restored.slots.values[names.count][i].map { try $0.gt(0.5) }
     }
     self = fresh
-    return lr
+    return try restored.extras["lr"]?.item()
   }
 }
 

@@ -1,4 +1,4 @@
-import NN
+import Optim
 import Torch
 
 /// Copies of the primal parameters and the primal optimizers' state, to undo an extrapolation step.

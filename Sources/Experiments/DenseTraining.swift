@@ -1,5 +1,6 @@
 import Datasets
 import NN
+import Optim
 import Torch
 
 /// The optimizer of dense training.

@@ -2,6 +2,7 @@ import Datasets
 import Fairness
 import Foundation
 import NN
+import Optim
 import Sparsity
 import Torch
 

@@ -1,4 +1,5 @@
 import NN
+import Optim
 import Torch
 
 /// Wraps a primal optimizer so that every step keeps pruned weights at exactly zero:

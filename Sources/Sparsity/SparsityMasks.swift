@@ -1,4 +1,5 @@
 import NN
+import Optim
 import Torch
 
 /// The masks of a model's prunable layers, and the two calls that keep pruned weights at

@@ -1,5 +1,6 @@
 import Constrained
 import NN
+import Optim
 import Torch
 import XCTest
 

@@ -1,6 +1,7 @@
 import Datasets
 import Fairness
 import NN
+import Optim
 import Torch
 import XCTest
 

@@ -1,4 +1,5 @@
 import NN
+import Optim
 import Torch
 import XCTest
 

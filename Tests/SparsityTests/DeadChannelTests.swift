@@ -1,4 +1,5 @@
 import NN
+import Optim
 import Sparsity
 import Torch
 import XCTest

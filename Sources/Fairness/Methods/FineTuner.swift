@@ -1,5 +1,6 @@
 import Constrained
 import NN
+import Optim
 import Torch
 
 /// One fine-tuning step of NFT, equalized loss or CEAG on a minibatch.

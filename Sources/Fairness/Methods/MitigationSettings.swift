@@ -1,4 +1,5 @@
 import NN
+import Optim
 import Torch
 
 /// The fine-tuning objective and constraints of a run (SPEC 2 and 5).

@@ -7,7 +7,7 @@ public final class SGD: Optimizer {
   public var learningRate: Double
   public let momentum: Double, dampening: Double, weightDecay: Double
   public let nesterov: Bool, maximize: Bool
-  var slots: OptimizerSlots
+  public private(set) var slots: OptimizerSlots
 
   public init(parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
               weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) throws {
@@ -52,13 +52,15 @@ public final class SGD: Optimizer {
     guard parameters.indices.contains(index) else {
       throw TorchError("\(type(of: self)).maskState: parameter index \(index) out of range 0..<\(parameters.count)")
     }
-    try slots.mask(parameterAt: index, by: mask)
+    try slots.mask(ownerAt: index, by: mask)
   }
 
   public func state() throws -> [(name: String, tensor: Tensor)] { try slots.export(learningRate: learningRate) }
 
   public func loadState(_ state: [(name: String, tensor: Tensor)]) throws {
-    let extras = try slots.restore(state, parameters: parameters, extraNames: [])
-    if let lr = extras["lr"] { learningRate = try lr.item() }
+    let restored = try OptimizerSlots.restoring(state, names: slots.names, like: parameters, owner: "optimizer",
+                                                ownerName: { "parameter \($0)" }, fail: TorchError.init)
+    slots = restored.slots
+    if let lr = restored.extras["lr"] { learningRate = try lr.item() }
   }
 }

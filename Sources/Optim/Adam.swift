@@ -9,7 +9,7 @@ public final class Adam: Optimizer {
   public let beta1: Double, beta2: Double, eps: Double, weightDecay: Double
   public let decoupledWeightDecay: Bool
   public private(set) var stepCount: Int = 0
-  var slots: OptimizerSlots
+  public private(set) var slots: OptimizerSlots
 
   public init(parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
               eps: Double = 1e-8, weightDecay: Double = 0, decoupledWeightDecay: Bool = false) throws {
@@ -64,7 +64,7 @@ public final class Adam: Optimizer {
     guard parameters.indices.contains(index) else {
       throw TorchError("\(type(of: self)).maskState: parameter index \(index) out of range 0..<\(parameters.count)")
     }
-    try slots.mask(parameterAt: index, by: mask)
+    try slots.mask(ownerAt: index, by: mask)
   }
 
   public func state() throws -> [(name: String, tensor: Tensor)] {
@@ -72,8 +72,10 @@ public final class Adam: Optimizer {
   }
 
   public func loadState(_ state: [(name: String, tensor: Tensor)]) throws {
-    let extras = try slots.restore(state, parameters: parameters, extraNames: ["step"])
-    if let lr = extras["lr"] { learningRate = try lr.item() }
-    if let s = extras["step"] { stepCount = try s.itemInt() }
+    let restored = try OptimizerSlots.restoring(state, names: slots.names, like: parameters, extraNames: ["step"],
+                                                owner: "optimizer", ownerName: { "parameter \($0)" }, fail: TorchError.init)
+    slots = restored.slots
+    if let lr = restored.extras["lr"] { learningRate = try lr.item() }
+    if let s = restored.extras["step"] { stepCount = try s.itemInt() }
   }
 }

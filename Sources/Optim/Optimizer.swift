@@ -34,49 +34,62 @@ extension Optimizer {
   }
 }
 
-/// Per-parameter state slots shared by the optimizers' save and restore code.
-struct OptimizerSlots {
-  let names: [String]
-  var values: [[Tensor?]]  // [slot][parameter]
+/// Named per-entry state of an optimizer, shared by every optimizer's update, masking,
+/// checkpoint and restore code: slot `s` of owner `i` (a parameter, or a Lagrange multiplier) is
+/// saved as `state.<i>.<slot name>`, next to `lr` and any optimizer-wide extras (`step`).
+public struct OptimizerSlots {
+  /// Slot names, e.g. `momentum_buffer`, or `exp_avg` and `exp_avg_sq`.
+  public let names: [String]
+  /// [slot][owner]; nil until the owner's first update.
+  public var values: [[Tensor?]]
 
-  init(names: [String], count: Int) {
+  public init(names: [String], count: Int) {
     self.names = names
     values = Array(repeating: Array(repeating: nil, count: count), count: names.count)
   }
 
-  func export(learningRate: Double, extra: [(String, Tensor)] = []) throws -> [(name: String, tensor: Tensor)] {
+  /// `lr`, the extras, then every allocated `state.<i>.<slot>`; `copy` clones the tensors instead of
+  /// handing out the live buffers.
+  public func export(learningRate: Double, extra: [(String, Tensor)] = [], copy: Bool = false) throws
+    -> [(name: String, tensor: Tensor)] {
     var out: [(name: String, tensor: Tensor)] = [("lr", try Tensor(scalar: learningRate))]
     for (name, t) in extra { out.append((name, t)) }
-    for (s, slot) in names.enumerated() {
-      for (i, t) in values[s].enumerated() { if let t { out.append(("state.\(i).\(slot)", t)) } }
+    for i in (values.first ?? []).indices {
+      for (s, slot) in names.enumerated() {
+        if let t = values[s][i] { out.append(("state.\(i).\(slot)", copy ? try t.clone() : t)) }
+      }
     }
     return out
   }
 
-  /// Multiplies every slot of parameter `i` by `mask` in place (see `Optimizer.maskState`).
-  func mask(parameterAt i: Int, by mask: Tensor) throws {
+  /// Multiplies every slot of owner `i` by `mask` in place (see `Optimizer.maskState`).
+  public func mask(ownerAt i: Int, by mask: Tensor) throws {
     try Torch.withNoGrad {
       for slot in values { if let t = slot[i] { try t.mul_(mask) } }
     }
   }
 
-  /// Reads `state.<i>.<slot>` entries back, checking each against its parameter's shape.
-  mutating func restore(_ state: [(name: String, tensor: Tensor)], parameters: [Tensor], extraNames: Set<String>) throws -> [String: Tensor] {
+  /// Reads `state` back into fresh slots: `lr` and `extraNames` are returned as extras, every other
+  /// entry must be `state.<i>.<slot>` with owner `i` shaped as `like[i]` (and is converted to its
+  /// dtype and device). `fail` builds the error from a message; `ownerName(i)` names owner `i` in it.
+  public static func restoring(_ state: [(name: String, tensor: Tensor)], names: [String], like: [Tensor],
+                               extraNames: Set<String> = [], owner: String, ownerName: (Int) -> String,
+                               fail: (String) -> Error) throws -> (slots: OptimizerSlots, extras: [String: Tensor]) {
     var extras: [String: Tensor] = [:]
-    var fresh = OptimizerSlots(names: names, count: parameters.count)
+    var fresh = OptimizerSlots(names: names, count: like.count)
     for (name, tensor) in state {
       if name == "lr" || extraNames.contains(name) { extras[name] = tensor; continue }
       let parts = name.split(separator: ".")
-      guard parts.count == 3, parts[0] == "state", let i = Int(parts[1]), i >= 0, i < parameters.count,
+      guard parts.count == 3, parts[0] == "state", let i = Int(parts[1]), like.indices.contains(i),
             let s = names.firstIndex(of: String(parts[2])) else {
-        throw TorchError("optimizer state: unexpected entry '\(name)'")
+        throw fail("\(owner) state: unexpected entry '\(name)'")
       }
-      guard tensor.shape == parameters[i].shape else {
-        throw TorchError("optimizer state: '\(name)' has shape \(tensor.shape), parameter \(i) has \(parameters[i].shape)")
+      guard tensor.shape == like[i].shape else {
+        throw fail("\(owner) state: '\(name)' has shape \(tensor.shape), \(ownerName(i)) has \(like[i].shape)")
       }
-      fresh.values[s][i] = try tensor.to(parameters[i].dtype, device: parameters[i].device).contiguous()
+      // A copy: the caller may keep mutating what it passed (a snapshot, a checkpoint being read).
+      fresh.values[s][i] = try tensor.to(like[i].dtype, device: like[i].device).contiguous().clone()
     }
-    self = fresh
-    return extras
+    return (fresh, extras)
   }
 }

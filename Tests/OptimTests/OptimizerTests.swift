@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Optim
 import Torch
 import XCTest
 
