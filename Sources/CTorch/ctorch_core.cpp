@@ -57,7 +57,14 @@ void ct_tensor_shape(ct_tensor t, int64_t *dims) {
   for (size_t i = 0; i < s.size(); i++) dims[i] = s[i];
 }
 int64_t ct_tensor_numel(ct_tensor t) { return t->t.numel(); }
-int32_t ct_tensor_dtype(ct_tensor t) { return (int32_t)t->t.scalar_type(); }
+// ct_dtype's values are c10::ScalarType's, so dtypes cross the boundary by cast.
+static_assert(CT_UINT8 == (int)at::kByte && CT_INT8 == (int)at::kChar && CT_INT16 == (int)at::kShort &&
+              CT_INT32 == (int)at::kInt && CT_INT64 == (int)at::kLong && CT_FLOAT16 == (int)at::kHalf &&
+              CT_FLOAT32 == (int)at::kFloat && CT_FLOAT64 == (int)at::kDouble && CT_BOOL == (int)at::kBool &&
+              CT_BFLOAT16 == (int)at::kBFloat16, "ct_dtype must mirror c10::ScalarType");
+static_assert(CT_REDUCTION_NONE == at::Reduction::None && CT_REDUCTION_MEAN == at::Reduction::Mean &&
+              CT_REDUCTION_SUM == at::Reduction::Sum, "ct_reduction must mirror at::Reduction");
+ct_dtype ct_tensor_dtype(ct_tensor t) { return (ct_dtype)t->t.scalar_type(); }
 ct_device ct_tensor_device(ct_tensor t) {
   auto d = t->t.device();
   return ct_device{d.is_cuda() ? 1 : 0, d.is_cuda() ? (int32_t)d.index() : 0};
@@ -87,34 +94,34 @@ int ct_data_ptr_is_same(ct_tensor a, ct_tensor b, int32_t *out) {
   CT_TRY(*out = a->t.data_ptr() == b->t.data_ptr() ? 1 : 0)
 }
 
-int ct_from_data(const void *data, const int64_t *shape, int64_t ndim, int32_t dtype, ct_tensor *out) {
+int ct_from_data(const void *data, const int64_t *shape, int64_t ndim, ct_dtype dtype, ct_tensor *out) {
   CT_TRY({
     at::Tensor t = at::empty(ct_dims(shape, ndim), at::TensorOptions().dtype((at::ScalarType)dtype));
     if (t.nbytes()) std::memcpy(t.data_ptr(), data, t.nbytes());
     *out = ct_wrap(t);
   })
 }
-int ct_full(const int64_t *shape, int64_t ndim, double value, int32_t dtype, ct_device dev, ct_tensor *out) {
+int ct_full(const int64_t *shape, int64_t ndim, double value, ct_dtype dtype, ct_device dev, ct_tensor *out) {
   CT_TRY(*out = ct_wrap(at::full(ct_dims(shape, ndim), value, ct_options(dtype, dev))))
 }
-int ct_randn(const int64_t *shape, int64_t ndim, int32_t dtype, ct_device dev, ct_tensor *out) {
+int ct_randn(const int64_t *shape, int64_t ndim, ct_dtype dtype, ct_device dev, ct_tensor *out) {
   CT_TRY(*out = ct_wrap(at::randn(ct_dims(shape, ndim), ct_options(dtype, dev))))
 }
-int ct_rand(const int64_t *shape, int64_t ndim, int32_t dtype, ct_device dev, ct_tensor *out) {
+int ct_rand(const int64_t *shape, int64_t ndim, ct_dtype dtype, ct_device dev, ct_tensor *out) {
   CT_TRY(*out = ct_wrap(at::rand(ct_dims(shape, ndim), ct_options(dtype, dev))))
 }
 int ct_randint(int64_t low, int64_t high, const int64_t *shape, int64_t ndim, ct_device dev, ct_tensor *out) {
-  CT_TRY(*out = ct_wrap(at::randint(low, high, ct_dims(shape, ndim), ct_options((int32_t)at::kLong, dev))))
+  CT_TRY(*out = ct_wrap(at::randint(low, high, ct_dims(shape, ndim), ct_options(CT_INT64, dev))))
 }
 int ct_randperm(int64_t n, ct_device dev, ct_tensor *out) {
-  CT_TRY(*out = ct_wrap(at::randperm(n, ct_options((int32_t)at::kLong, dev))))
+  CT_TRY(*out = ct_wrap(at::randperm(n, ct_options(CT_INT64, dev))))
 }
-int ct_arange(double start, double end, double step, int32_t dtype, ct_device dev, ct_tensor *out) {
+int ct_arange(double start, double end, double step, ct_dtype dtype, ct_device dev, ct_tensor *out) {
   CT_TRY(*out = ct_wrap(at::arange(start, end, step, ct_options(dtype, dev))))
 }
 int ct_empty_like(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(at::empty_like(t->t))) }
 
-int ct_to(ct_tensor t, int32_t dtype, ct_device dev, ct_tensor *out) {
+int ct_to(ct_tensor t, ct_dtype dtype, ct_device dev, ct_tensor *out) {
   CT_TRY(*out = ct_wrap(t->t.to(ct_to_device(dev), (at::ScalarType)dtype)))
 }
 int ct_clone(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.clone())) }

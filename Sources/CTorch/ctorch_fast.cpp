@@ -48,29 +48,29 @@ static at::Tensor ct_map1(const at::Tensor &a, F f) {
 }
 
 template <typename T>
-static bool ct_fast_binary_typed(int32_t op, const at::Tensor &a, const at::Tensor &b, at::Tensor &out) {
-  switch (op) {  // codes of BinaryOp in Sources/Torch/ElementwiseOps.swift
-  case 0: out = ct_map2<T>(a, b, [](T x, T y) { return x + y; }); return true;
-  case 1: out = ct_map2<T>(a, b, [](T x, T y) { return x - y; }); return true;
-  case 2: out = ct_map2<T>(a, b, [](T x, T y) { return x * y; }); return true;
-  case 3: out = ct_map2<T>(a, b, [](T x, T y) { return x / y; }); return true;
+static bool ct_fast_binary_typed(ct_binary_op op, const at::Tensor &a, const at::Tensor &b, at::Tensor &out) {
+  switch (op) {
+  case CT_BINARY_ADD: out = ct_map2<T>(a, b, [](T x, T y) { return x + y; }); return true;
+  case CT_BINARY_SUB: out = ct_map2<T>(a, b, [](T x, T y) { return x - y; }); return true;
+  case CT_BINARY_MUL: out = ct_map2<T>(a, b, [](T x, T y) { return x * y; }); return true;
+  case CT_BINARY_DIV: out = ct_map2<T>(a, b, [](T x, T y) { return x / y; }); return true;
   }
   return false;
 }
 
 template <typename T>
-static bool ct_fast_scalar_typed(int32_t op, const at::Tensor &a, T s, at::Tensor &out) {
+static bool ct_fast_scalar_typed(ct_binary_op op, const at::Tensor &a, T s, at::Tensor &out) {
   switch (op) {
-  case 0: out = ct_map1<T>(a, [s](T x) { return x + s; }); return true;
-  case 1: out = ct_map1<T>(a, [s](T x) { return x - s; }); return true;
-  case 2: out = ct_map1<T>(a, [s](T x) { return x * s; }); return true;
-  case 3: out = ct_map1<T>(a, [s](T x) { return x / s; }); return true;
-  case 17: out = ct_map1<T>(a, [s](T x) { return s - x; }); return true;
+  case CT_BINARY_ADD: out = ct_map1<T>(a, [s](T x) { return x + s; }); return true;
+  case CT_BINARY_SUB: out = ct_map1<T>(a, [s](T x) { return x - s; }); return true;
+  case CT_BINARY_MUL: out = ct_map1<T>(a, [s](T x) { return x * s; }); return true;
+  case CT_BINARY_DIV: out = ct_map1<T>(a, [s](T x) { return x / s; }); return true;
+  case CT_BINARY_REVERSE_SUB: out = ct_map1<T>(a, [s](T x) { return s - x; }); return true;
   }
   return false;
 }
 
-bool ct_fast_binary(int32_t op, const at::Tensor &a, const at::Tensor &b, at::Tensor &out) {
+bool ct_fast_binary(ct_binary_op op, const at::Tensor &a, const at::Tensor &b, at::Tensor &out) {
   if (op > 3 || !ct_plain_small(a) || !ct_plain_small(b) || a.scalar_type() != b.scalar_type() ||
       !a.sizes().equals(b.sizes()) || !ct_autograd_free(a) || !ct_autograd_free(b))
     return false;
@@ -81,7 +81,7 @@ bool ct_fast_binary(int32_t op, const at::Tensor &a, const at::Tensor &b, at::Te
   }
 }
 
-bool ct_fast_binary_scalar(int32_t op, const at::Tensor &a, double s, at::Tensor &out) {
+bool ct_fast_binary_scalar(ct_binary_op op, const at::Tensor &a, double s, at::Tensor &out) {
   if (!ct_plain_small(a) || !ct_autograd_free(a)) return false;
   switch (a.scalar_type()) {
   case at::kFloat: return ct_fast_scalar_typed<float>(op, a, static_cast<float>(s), out);

@@ -18,7 +18,7 @@ inline at::IntArrayRef ct_dims(const int64_t *p, int64_t n) { return at::IntArra
 inline at::Device ct_to_device(ct_device d) {
   return d.type == 1 ? at::Device(at::kCUDA, (c10::DeviceIndex)d.index) : at::Device(at::kCPU);
 }
-inline at::TensorOptions ct_options(int32_t dtype, ct_device dev) {
+inline at::TensorOptions ct_options(ct_dtype dtype, ct_device dev) {
   return at::TensorOptions().dtype((at::ScalarType)dtype).device(ct_to_device(dev));
 }
 // Swift hands every scalar over as a double, which libtorch treats as a floating-point Scalar.
@@ -38,8 +38,8 @@ inline c10::optional<at::Tensor> ct_opt(ct_tensor t) {
 bool ct_autograd_free(const at::Tensor &t);
 // Small same-shape float/double CPU elementwise ops without libtorch's dispatcher; false (and
 // `out` untouched) when the operands do not qualify or the op has no fast form.
-bool ct_fast_binary(int32_t op, const at::Tensor &a, const at::Tensor &b, at::Tensor &out);
-bool ct_fast_binary_scalar(int32_t op, const at::Tensor &a, double s, at::Tensor &out);
+bool ct_fast_binary(ct_binary_op op, const at::Tensor &a, const at::Tensor &b, at::Tensor &out);
+bool ct_fast_binary_scalar(ct_binary_op op, const at::Tensor &a, double s, at::Tensor &out);
 
 // When `cond` holds, skips the Autograd and ADInplaceOrView dispatch keys for the rest of the
 // scope (~0.1 µs per call). Only for functional ops (no views, no in-place): their result is an

@@ -31,34 +31,34 @@ int ct_adaptive_avg_pool2d(ct_tensor x, const int64_t *size, ct_tensor *out) {
 int ct_softmax(ct_tensor x, int64_t dim, ct_tensor *out) { CT_TRY(*out = ct_wrap(at::softmax(x->t, dim))) }
 int ct_log_softmax(ct_tensor x, int64_t dim, ct_tensor *out) { CT_TRY(*out = ct_wrap(at::log_softmax(x->t, dim))) }
 int ct_dropout(ct_tensor x, double p, int32_t train, ct_tensor *out) { CT_TRY(*out = ct_wrap(at::dropout(x->t, p, train != 0))) }
-int ct_cross_entropy(ct_tensor logits, ct_tensor target, int32_t reduction, double label_smoothing, ct_tensor *out) {
+int ct_cross_entropy(ct_tensor logits, ct_tensor target, ct_reduction reduction, double label_smoothing, ct_tensor *out) {
   CT_TRY(*out = ct_wrap(at::cross_entropy_loss(logits->t, target->t, {}, reduction, -100, label_smoothing)))
 }
 
-int ct_binary_(int32_t op, ct_tensor self, ct_tensor other) {
+int ct_binary_(ct_binary_op op, ct_tensor self, ct_tensor other) {
   CT_TRY({
     switch (op) {
-    case 0: self->t.add_(other->t); break;
-    case 1: self->t.sub_(other->t); break;
-    case 2: self->t.mul_(other->t); break;
-    case 3: self->t.div_(other->t); break;
-    case 5: at::maximum_out(self->t, self->t, other->t); break;
-    case 6: at::minimum_out(self->t, self->t, other->t); break;
+    case CT_BINARY_ADD: self->t.add_(other->t); break;
+    case CT_BINARY_SUB: self->t.sub_(other->t); break;
+    case CT_BINARY_MUL: self->t.mul_(other->t); break;
+    case CT_BINARY_DIV: self->t.div_(other->t); break;
+    case CT_BINARY_MAXIMUM: at::maximum_out(self->t, self->t, other->t); break;
+    case CT_BINARY_MINIMUM: at::minimum_out(self->t, self->t, other->t); break;
     default: throw std::runtime_error("binary op code " + std::to_string(op) + " has no in-place form");
     }
   })
 }
-int ct_binary_scalar_(int32_t op, ct_tensor self, double s) {
+int ct_binary_scalar_(ct_binary_op op, ct_tensor self, double s) {
   CT_TRY({
     const at::Scalar v = ct_scalar_for(self->t, s);
     switch (op) {
-    case 0: self->t.add_(v); break;
-    case 1: self->t.sub_(v); break;
-    case 2: self->t.mul_(v); break;
-    case 3: self->t.div_(v); break;
-    case 4: self->t.pow_(v); break;
-    case 5: self->t.clamp_min_(v); break;
-    case 6: self->t.clamp_max_(v); break;
+    case CT_BINARY_ADD: self->t.add_(v); break;
+    case CT_BINARY_SUB: self->t.sub_(v); break;
+    case CT_BINARY_MUL: self->t.mul_(v); break;
+    case CT_BINARY_DIV: self->t.div_(v); break;
+    case CT_BINARY_POW: self->t.pow_(v); break;
+    case CT_BINARY_MAXIMUM: self->t.clamp_min_(v); break;
+    case CT_BINARY_MINIMUM: self->t.clamp_max_(v); break;
     default: throw std::runtime_error("binary op code " + std::to_string(op) + " has no in-place scalar form");
     }
   })

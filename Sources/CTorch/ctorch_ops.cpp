@@ -56,52 +56,53 @@ int ct_masked_fill(ct_tensor t, ct_tensor mask, double value, ct_tensor *out) {
 int ct_where(ct_tensor cond, ct_tensor a, ct_tensor b, ct_tensor *out) { CT_TRY(*out = ct_wrap(at::where(cond->t, a->t, b->t))) }
 int ct_nonzero(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.nonzero())) }
 
-// Keep in sync with BinaryOp in Sources/Torch/ElementwiseOps.swift.
-static at::Tensor ct_binary_impl(int32_t op, const at::Tensor &a, const at::Tensor &b) {
+static at::Tensor ct_binary_impl(ct_binary_op op, const at::Tensor &a, const at::Tensor &b) {
   switch (op) {
-  case 0: return at::add(a, b);
-  case 1: return at::sub(a, b);
-  case 2: return at::mul(a, b);
-  case 3: return at::div(a, b);
-  case 4: return at::pow(a, b);
-  case 5: return at::maximum(a, b);
-  case 6: return at::minimum(a, b);
-  case 7: return at::eq(a, b);
-  case 8: return at::ne(a, b);
-  case 9: return at::lt(a, b);
-  case 10: return at::le(a, b);
-  case 11: return at::gt(a, b);
-  case 12: return at::ge(a, b);
-  case 13: return at::logical_and(a, b);
-  case 14: return at::logical_or(a, b);
-  case 15: return at::remainder(a, b);
-  case 16: return at::floor_divide(a, b);
-  case 17: return at::rsub(a, b);  // b - a
+  case CT_BINARY_ADD: return at::add(a, b);
+  case CT_BINARY_SUB: return at::sub(a, b);
+  case CT_BINARY_MUL: return at::mul(a, b);
+  case CT_BINARY_DIV: return at::div(a, b);
+  case CT_BINARY_POW: return at::pow(a, b);
+  case CT_BINARY_MAXIMUM: return at::maximum(a, b);
+  case CT_BINARY_MINIMUM: return at::minimum(a, b);
+  case CT_BINARY_EQ: return at::eq(a, b);
+  case CT_BINARY_NE: return at::ne(a, b);
+  case CT_BINARY_LT: return at::lt(a, b);
+  case CT_BINARY_LE: return at::le(a, b);
+  case CT_BINARY_GT: return at::gt(a, b);
+  case CT_BINARY_GE: return at::ge(a, b);
+  case CT_BINARY_LOGICAL_AND: return at::logical_and(a, b);
+  case CT_BINARY_LOGICAL_OR: return at::logical_or(a, b);
+  case CT_BINARY_REMAINDER: return at::remainder(a, b);
+  case CT_BINARY_FLOOR_DIVIDE: return at::floor_divide(a, b);
+  case CT_BINARY_REVERSE_SUB: return at::rsub(a, b);  // b - a
   }
   throw std::runtime_error("unknown binary op code " + std::to_string(op));
 }
-static at::Tensor ct_binary_scalar_impl(int32_t op, const at::Tensor &a, double s) {
+static at::Tensor ct_binary_scalar_impl(ct_binary_op op, const at::Tensor &a, double s) {
   switch (op) {
-  case 0: return at::add(a, s);
-  case 1: return at::sub(a, s);
-  case 2: return at::mul(a, s);
-  case 3: return at::div(a, s);
-  case 4: return at::pow(a, s);
-  case 5: return at::clamp_min(a, s);
-  case 6: return at::clamp_max(a, s);
-  case 7: return at::eq(a, s);
-  case 8: return at::ne(a, s);
-  case 9: return at::lt(a, s);
-  case 10: return at::le(a, s);
-  case 11: return at::gt(a, s);
-  case 12: return at::ge(a, s);
-  case 15: return at::remainder(a, s);
-  case 16: return at::floor_divide(a, s);
-  case 17: return at::rsub(a, s);  // s - a
+  case CT_BINARY_ADD: return at::add(a, s);
+  case CT_BINARY_SUB: return at::sub(a, s);
+  case CT_BINARY_MUL: return at::mul(a, s);
+  case CT_BINARY_DIV: return at::div(a, s);
+  case CT_BINARY_POW: return at::pow(a, s);
+  case CT_BINARY_MAXIMUM: return at::clamp_min(a, s);
+  case CT_BINARY_MINIMUM: return at::clamp_max(a, s);
+  case CT_BINARY_EQ: return at::eq(a, s);
+  case CT_BINARY_NE: return at::ne(a, s);
+  case CT_BINARY_LT: return at::lt(a, s);
+  case CT_BINARY_LE: return at::le(a, s);
+  case CT_BINARY_GT: return at::gt(a, s);
+  case CT_BINARY_GE: return at::ge(a, s);
+  case CT_BINARY_REMAINDER: return at::remainder(a, s);
+  case CT_BINARY_FLOOR_DIVIDE: return at::floor_divide(a, s);
+  case CT_BINARY_REVERSE_SUB: return at::rsub(a, s);  // s - a
+  case CT_BINARY_LOGICAL_AND:
+  case CT_BINARY_LOGICAL_OR: break;
   }
   throw std::runtime_error("binary op code " + std::to_string(op) + " has no scalar form");
 }
-int ct_binary(int32_t op, ct_tensor a, ct_tensor b, ct_tensor *out) {
+int ct_binary(ct_binary_op op, ct_tensor a, ct_tensor b, ct_tensor *out) {
   CT_TRY({
     at::Tensor r;
     if (!ct_fast_binary(op, a->t, b->t, r)) {
@@ -111,7 +112,7 @@ int ct_binary(int32_t op, ct_tensor a, ct_tensor b, ct_tensor *out) {
     *out = ct_wrap(std::move(r));
   })
 }
-int ct_binary_scalar(int32_t op, ct_tensor a, double s, ct_tensor *out) {
+int ct_binary_scalar(ct_binary_op op, ct_tensor a, double s, ct_tensor *out) {
   CT_TRY({
     at::Tensor r;
     if (!ct_fast_binary_scalar(op, a->t, s, r)) {
@@ -122,35 +123,34 @@ int ct_binary_scalar(int32_t op, ct_tensor a, double s, ct_tensor *out) {
   })
 }
 
-// Keep in sync with UnaryOp in Sources/Torch/ElementwiseOps.swift.
-static at::Tensor ct_unary_impl(int32_t op, const at::Tensor &a) {
+static at::Tensor ct_unary_impl(ct_unary_op op, const at::Tensor &a) {
   switch (op) {
-  case 0: return at::neg(a);
-  case 1: return at::abs(a);
-  case 2: return at::exp(a);
-  case 3: return at::log(a);
-  case 4: return at::sqrt(a);
-  case 5: return at::relu(a);
-  case 6: return at::hardtanh(a, 0.0, 6.0);
-  case 7: return at::sigmoid(a);
-  case 8: return at::tanh(a);
-  case 9: return at::sign(a);
-  case 10: return at::square(a);
-  case 11: return at::logical_not(a);
-  case 12: return at::reciprocal(a);
-  case 13: return at::floor(a);
-  case 14: return at::ceil(a);
-  case 15: return at::sin(a);
-  case 16: return at::cos(a);
-  case 17: return at::rsqrt(a);
-  case 18: return at::log1p(a);
-  case 19: return at::round(a);
-  case 20: return at::isnan(a);
-  case 21: return at::isfinite(a);
+  case CT_UNARY_NEG: return at::neg(a);
+  case CT_UNARY_ABS: return at::abs(a);
+  case CT_UNARY_EXP: return at::exp(a);
+  case CT_UNARY_LOG: return at::log(a);
+  case CT_UNARY_SQRT: return at::sqrt(a);
+  case CT_UNARY_RELU: return at::relu(a);
+  case CT_UNARY_RELU6: return at::hardtanh(a, 0.0, 6.0);
+  case CT_UNARY_SIGMOID: return at::sigmoid(a);
+  case CT_UNARY_TANH: return at::tanh(a);
+  case CT_UNARY_SIGN: return at::sign(a);
+  case CT_UNARY_SQUARE: return at::square(a);
+  case CT_UNARY_LOGICAL_NOT: return at::logical_not(a);
+  case CT_UNARY_RECIPROCAL: return at::reciprocal(a);
+  case CT_UNARY_FLOOR: return at::floor(a);
+  case CT_UNARY_CEIL: return at::ceil(a);
+  case CT_UNARY_SIN: return at::sin(a);
+  case CT_UNARY_COS: return at::cos(a);
+  case CT_UNARY_RSQRT: return at::rsqrt(a);
+  case CT_UNARY_LOG1P: return at::log1p(a);
+  case CT_UNARY_ROUND: return at::round(a);
+  case CT_UNARY_ISNAN: return at::isnan(a);
+  case CT_UNARY_ISFINITE: return at::isfinite(a);
   }
   throw std::runtime_error("unknown unary op code " + std::to_string(op));
 }
-int ct_unary(int32_t op, ct_tensor a, ct_tensor *out) {
+int ct_unary(ct_unary_op op, ct_tensor a, ct_tensor *out) {
   CT_TRY({
     CT_BELOW_AUTOGRAD_IF(ct_autograd_free(a->t));
     *out = ct_wrap(ct_unary_impl(op, a->t));

@@ -1,17 +1,29 @@
 import CTorch
 
-/// Element types FairPrune uses; raw values are libtorch's `c10::ScalarType` codes.
-public enum DType: Int32, CaseIterable, Sendable, CustomStringConvertible {
-  case uint8 = 0
-  case int8 = 1
-  case int16 = 2
-  case int32 = 3
-  case int64 = 4
-  case float16 = 5
-  case float32 = 6
-  case float64 = 7
-  case bool = 11
-  case bfloat16 = 15
+/// Element types FairPrune uses; `code` is the shim's `ct_dtype` (libtorch's `c10::ScalarType`).
+public enum DType: CaseIterable, Sendable, CustomStringConvertible {
+  case uint8, int8, int16, int32, int64, float16, float32, float64, bool, bfloat16
+
+  var code: ct_dtype {
+    switch self {
+    case .uint8: return CT_UINT8
+    case .int8: return CT_INT8
+    case .int16: return CT_INT16
+    case .int32: return CT_INT32
+    case .int64: return CT_INT64
+    case .float16: return CT_FLOAT16
+    case .float32: return CT_FLOAT32
+    case .float64: return CT_FLOAT64
+    case .bool: return CT_BOOL
+    case .bfloat16: return CT_BFLOAT16
+    }
+  }
+
+  /// The dtype of a shim code; nil for a libtorch type FairPrune does not use (complex, quantized).
+  init?(code: ct_dtype) {
+    guard let match = DType.allCases.first(where: { $0.code == code }) else { return nil }
+    self = match
+  }
 
   /// Bytes per element.
   public var byteSize: Int {

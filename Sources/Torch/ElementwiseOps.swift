@@ -1,25 +1,74 @@
 import CTorch
 
-/// Codes shared with ct_binary in ctorch_ops.cpp.
-enum BinaryOp: Int32 {
-  case add = 0, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, remainder, floorDivide,
-    reverseSub  // other - self
+/// The shim's binary ops (`ct_binary_op`), by name.
+enum BinaryOp {
+  case add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, remainder, floorDivide
+  case reverseSub  // other - self
+
+  var code: ct_binary_op {
+    switch self {
+    case .add: return CT_BINARY_ADD
+    case .sub: return CT_BINARY_SUB
+    case .mul: return CT_BINARY_MUL
+    case .div: return CT_BINARY_DIV
+    case .pow: return CT_BINARY_POW
+    case .maximum: return CT_BINARY_MAXIMUM
+    case .minimum: return CT_BINARY_MINIMUM
+    case .eq: return CT_BINARY_EQ
+    case .ne: return CT_BINARY_NE
+    case .lt: return CT_BINARY_LT
+    case .le: return CT_BINARY_LE
+    case .gt: return CT_BINARY_GT
+    case .ge: return CT_BINARY_GE
+    case .logicalAnd: return CT_BINARY_LOGICAL_AND
+    case .logicalOr: return CT_BINARY_LOGICAL_OR
+    case .remainder: return CT_BINARY_REMAINDER
+    case .floorDivide: return CT_BINARY_FLOOR_DIVIDE
+    case .reverseSub: return CT_BINARY_REVERSE_SUB
+    }
+  }
 }
 
-/// Codes shared with ct_unary in ctorch_ops.cpp.
-enum UnaryOp: Int32 {
-  case neg = 0, abs, exp, log, sqrt, relu, relu6, sigmoid, tanh, sign, square, logicalNot, reciprocal, floor, ceil,
-    sin, cos, rsqrt, log1p, round, isnan, isfinite
+/// The shim's unary ops (`ct_unary_op`), by name.
+enum UnaryOp {
+  case neg, abs, exp, log, sqrt, relu, relu6, sigmoid, tanh, sign, square, logicalNot, reciprocal, floor, ceil, sin, cos, rsqrt, log1p, round, isnan, isfinite
+
+  var code: ct_unary_op {
+    switch self {
+    case .neg: return CT_UNARY_NEG
+    case .abs: return CT_UNARY_ABS
+    case .exp: return CT_UNARY_EXP
+    case .log: return CT_UNARY_LOG
+    case .sqrt: return CT_UNARY_SQRT
+    case .relu: return CT_UNARY_RELU
+    case .relu6: return CT_UNARY_RELU6
+    case .sigmoid: return CT_UNARY_SIGMOID
+    case .tanh: return CT_UNARY_TANH
+    case .sign: return CT_UNARY_SIGN
+    case .square: return CT_UNARY_SQUARE
+    case .logicalNot: return CT_UNARY_LOGICAL_NOT
+    case .reciprocal: return CT_UNARY_RECIPROCAL
+    case .floor: return CT_UNARY_FLOOR
+    case .ceil: return CT_UNARY_CEIL
+    case .sin: return CT_UNARY_SIN
+    case .cos: return CT_UNARY_COS
+    case .rsqrt: return CT_UNARY_RSQRT
+    case .log1p: return CT_UNARY_LOG1P
+    case .round: return CT_UNARY_ROUND
+    case .isnan: return CT_UNARY_ISNAN
+    case .isfinite: return CT_UNARY_ISFINITE
+    }
+  }
 }
 
 extension Tensor {
   func binary(_ op: BinaryOp, _ other: Tensor) throws -> Tensor {
-    try makeTensor { ct_binary(op.rawValue, handle, other.handle, $0) }
+    try makeTensor { ct_binary(op.code, handle, other.handle, $0) }
   }
   func binary(_ op: BinaryOp, _ s: Double) throws -> Tensor {
-    try makeTensor { ct_binary_scalar(op.rawValue, handle, s, $0) }
+    try makeTensor { ct_binary_scalar(op.code, handle, s, $0) }
   }
-  func unary(_ op: UnaryOp) throws -> Tensor { try makeTensor { ct_unary(op.rawValue, handle, $0) } }
+  func unary(_ op: UnaryOp) throws -> Tensor { try makeTensor { ct_unary(op.code, handle, $0) } }
 
   public static func + (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(.add, b) }
   public static func - (a: Tensor, b: Tensor) throws -> Tensor { try a.binary(.sub, b) }

@@ -5,18 +5,18 @@ import CTorch
 /// On integer tensors, whole-number scalars and `alpha` act as integers (`counts.add_(1)` stays int64).
 extension Tensor {
   public func add_(_ other: Tensor, alpha: Double = 1) throws {
-    try check(alpha == 1 ? ct_binary_(BinaryOp.add.rawValue, handle, other.handle) : ct_add_scaled_(handle, other.handle, alpha))
+    try check(alpha == 1 ? ct_binary_(BinaryOp.add.code, handle, other.handle) : ct_add_scaled_(handle, other.handle, alpha))
   }
-  public func sub_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.sub.rawValue, handle, other.handle)) }
-  public func mul_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.mul.rawValue, handle, other.handle)) }
-  public func div_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.div.rawValue, handle, other.handle)) }
-  public func maximum_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.maximum.rawValue, handle, other.handle)) }
-  public func add_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.add.rawValue, handle, s)) }
-  public func sub_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.sub.rawValue, handle, s)) }
-  public func mul_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.mul.rawValue, handle, s)) }
-  public func div_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.div.rawValue, handle, s)) }
+  public func sub_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.sub.code, handle, other.handle)) }
+  public func mul_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.mul.code, handle, other.handle)) }
+  public func div_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.div.code, handle, other.handle)) }
+  public func maximum_(_ other: Tensor) throws { try check(ct_binary_(BinaryOp.maximum.code, handle, other.handle)) }
+  public func add_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.add.code, handle, s)) }
+  public func sub_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.sub.code, handle, s)) }
+  public func mul_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.mul.code, handle, s)) }
+  public func div_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.div.code, handle, s)) }
   public func clampMin_(_ lo: Double) throws { try check(ct_clamp_min_(handle, lo)) }
-  public func clampMax_(_ hi: Double) throws { try check(ct_binary_scalar_(BinaryOp.minimum.rawValue, handle, hi)) }
+  public func clampMax_(_ hi: Double) throws { try check(ct_binary_scalar_(BinaryOp.minimum.code, handle, hi)) }
   /// self += value · a · b
   public func addcmul_(_ a: Tensor, _ b: Tensor, value: Double = 1) throws {
     try check(ct_addcmul_(handle, a.handle, b.handle, value))

@@ -1,8 +1,16 @@
 import CTorch
 
 /// How a loss over a batch is reduced.
-public enum Reduction: Int32, Sendable {
-  case none = 0, mean = 1, sum = 2
+public enum Reduction: Sendable {
+  case none, mean, sum
+
+  var code: ct_reduction {
+    switch self {
+    case .none: return CT_REDUCTION_NONE
+    case .mean: return CT_REDUCTION_MEAN
+    case .sum: return CT_REDUCTION_SUM
+    }
+  }
 }
 
 /// Functional neural-network operators (ATen names).
@@ -62,6 +70,6 @@ extension Tensor {
   /// Cross-entropy of `logits` [N, C] against int64 `targets` [N]; `.none` gives per-sample losses.
   public static func crossEntropy(_ logits: Tensor, targets: Tensor, reduction: Reduction = .mean,
                                   labelSmoothing: Double = 0) throws -> Tensor {
-    try makeTensor { ct_cross_entropy(logits.handle, targets.handle, reduction.rawValue, labelSmoothing, $0) }
+    try makeTensor { ct_cross_entropy(logits.handle, targets.handle, reduction.code, labelSmoothing, $0) }
   }
 }

@@ -21,7 +21,7 @@ public final class Tensor: @unchecked Sendable {
   }
   public var rank: Int { Int(ct_tensor_ndim(handle)) }
   public var count: Int { Int(ct_tensor_numel(handle)) }
-  public var dtype: DType { DType(rawValue: ct_tensor_dtype(handle)) ?? .float32 }
+  public var dtype: DType { DType(code: ct_tensor_dtype(handle)) ?? .float32 }
   public var device: Device { Device(raw: ct_tensor_device(handle)) }
 
   /// Size of one dimension; negative indices count from the end.
@@ -42,7 +42,7 @@ public final class Tensor: @unchecked Sendable {
     let dims = shape.map(Int64.init)
     var out: ct_tensor?
     try values.withUnsafeBytes { raw in
-      try check(ct_from_data(raw.baseAddress, dims, Int64(dims.count), T.dtype.rawValue, &out))
+      try check(ct_from_data(raw.baseAddress, dims, Int64(dims.count), T.dtype.code, &out))
     }
     self.init(owning: out!)
   }
@@ -60,7 +60,7 @@ public final class Tensor: @unchecked Sendable {
     }
     let dims = shape.map(Int64.init)
     var out: ct_tensor?
-    try check(ct_from_data(bytes.baseAddress, dims, Int64(dims.count), dtype.rawValue, &out))
+    try check(ct_from_data(bytes.baseAddress, dims, Int64(dims.count), dtype.code, &out))
     self.init(owning: out!)
   }
 
@@ -100,10 +100,10 @@ public final class Tensor: @unchecked Sendable {
   // MARK: conversion
 
   public func to(_ dtype: DType, device: Device? = nil) throws -> Tensor {
-    try makeTensor { ct_to(handle, dtype.rawValue, (device ?? self.device).raw, $0) }
+    try makeTensor { ct_to(handle, dtype.code, (device ?? self.device).raw, $0) }
   }
   public func to(device: Device) throws -> Tensor {
-    try makeTensor { ct_to(handle, dtype.rawValue, device.raw, $0) }
+    try makeTensor { ct_to(handle, dtype.code, device.raw, $0) }
   }
   public func clone() throws -> Tensor { try makeTensor { ct_clone(handle, $0) } }
   public func contiguous() throws -> Tensor { try makeTensor { ct_contiguous(handle, $0) } }

@@ -17,6 +17,71 @@ typedef struct ct_tensor_s *ct_tensor;
 // Device: type 0 = CPU, 1 = CUDA; index ignored for CPU.
 typedef struct { int32_t type; int32_t index; } ct_device;
 
+// Element types. The values are c10::ScalarType's codes (static_assert in ctorch_core.cpp).
+typedef enum ct_dtype {
+  CT_UINT8 = 0,
+  CT_INT8 = 1,
+  CT_INT16 = 2,
+  CT_INT32 = 3,
+  CT_INT64 = 4,
+  CT_FLOAT16 = 5,
+  CT_FLOAT32 = 6,
+  CT_FLOAT64 = 7,
+  CT_BOOL = 11,
+  CT_BFLOAT16 = 15
+} ct_dtype;
+
+// Elementwise binary ops of ct_binary, ct_binary_scalar and their in-place forms.
+typedef enum ct_binary_op {
+  CT_BINARY_ADD = 0,
+  CT_BINARY_SUB,
+  CT_BINARY_MUL,
+  CT_BINARY_DIV,
+  CT_BINARY_POW,
+  CT_BINARY_MAXIMUM,
+  CT_BINARY_MINIMUM,
+  CT_BINARY_EQ,
+  CT_BINARY_NE,
+  CT_BINARY_LT,
+  CT_BINARY_LE,
+  CT_BINARY_GT,
+  CT_BINARY_GE,
+  CT_BINARY_LOGICAL_AND,
+  CT_BINARY_LOGICAL_OR,
+  CT_BINARY_REMAINDER,
+  CT_BINARY_FLOOR_DIVIDE,
+  CT_BINARY_REVERSE_SUB  // REVERSE_SUB: other - self
+} ct_binary_op;
+
+// Elementwise unary ops of ct_unary.
+typedef enum ct_unary_op {
+  CT_UNARY_NEG = 0,
+  CT_UNARY_ABS,
+  CT_UNARY_EXP,
+  CT_UNARY_LOG,
+  CT_UNARY_SQRT,
+  CT_UNARY_RELU,
+  CT_UNARY_RELU6,
+  CT_UNARY_SIGMOID,
+  CT_UNARY_TANH,
+  CT_UNARY_SIGN,
+  CT_UNARY_SQUARE,
+  CT_UNARY_LOGICAL_NOT,
+  CT_UNARY_RECIPROCAL,
+  CT_UNARY_FLOOR,
+  CT_UNARY_CEIL,
+  CT_UNARY_SIN,
+  CT_UNARY_COS,
+  CT_UNARY_RSQRT,
+  CT_UNARY_LOG1P,
+  CT_UNARY_ROUND,
+  CT_UNARY_ISNAN,
+  CT_UNARY_ISFINITE
+} ct_unary_op;
+
+// Loss reductions (at::Reduction's values).
+typedef enum ct_reduction { CT_REDUCTION_NONE = 0, CT_REDUCTION_MEAN = 1, CT_REDUCTION_SUM = 2 } ct_reduction;
+
 const char *ct_last_error(void);
 void ct_init(void);
 int64_t ct_live_tensor_count(void);
@@ -33,7 +98,7 @@ int ct_tensor_shallow_copy(ct_tensor t, ct_tensor *out);  // new handle aliasing
 int64_t ct_tensor_ndim(ct_tensor t);
 void ct_tensor_shape(ct_tensor t, int64_t *dims);  // dims has ct_tensor_ndim entries
 int64_t ct_tensor_numel(ct_tensor t);
-int32_t ct_tensor_dtype(ct_tensor t);  // c10::ScalarType code
+ct_dtype ct_tensor_dtype(ct_tensor t);
 ct_device ct_tensor_device(ct_tensor t);
 int32_t ct_tensor_defined(ct_tensor t);
 int ct_tensor_to_string(ct_tensor t, char **out);  // free with ct_string_free
@@ -45,17 +110,17 @@ int ct_equal(ct_tensor a, ct_tensor b, int32_t *out);
 int ct_data_ptr_is_same(ct_tensor a, ct_tensor b, int32_t *out);
 
 // Creation
-int ct_from_data(const void *data, const int64_t *shape, int64_t ndim, int32_t dtype, ct_tensor *out);
-int ct_full(const int64_t *shape, int64_t ndim, double value, int32_t dtype, ct_device dev, ct_tensor *out);
-int ct_randn(const int64_t *shape, int64_t ndim, int32_t dtype, ct_device dev, ct_tensor *out);
-int ct_rand(const int64_t *shape, int64_t ndim, int32_t dtype, ct_device dev, ct_tensor *out);
+int ct_from_data(const void *data, const int64_t *shape, int64_t ndim, ct_dtype dtype, ct_tensor *out);
+int ct_full(const int64_t *shape, int64_t ndim, double value, ct_dtype dtype, ct_device dev, ct_tensor *out);
+int ct_randn(const int64_t *shape, int64_t ndim, ct_dtype dtype, ct_device dev, ct_tensor *out);
+int ct_rand(const int64_t *shape, int64_t ndim, ct_dtype dtype, ct_device dev, ct_tensor *out);
 int ct_randint(int64_t low, int64_t high, const int64_t *shape, int64_t ndim, ct_device dev, ct_tensor *out);
 int ct_randperm(int64_t n, ct_device dev, ct_tensor *out);
-int ct_arange(double start, double end, double step, int32_t dtype, ct_device dev, ct_tensor *out);
+int ct_arange(double start, double end, double step, ct_dtype dtype, ct_device dev, ct_tensor *out);
 int ct_empty_like(ct_tensor t, ct_tensor *out);
 
 // Conversion
-int ct_to(ct_tensor t, int32_t dtype, ct_device dev, ct_tensor *out);
+int ct_to(ct_tensor t, ct_dtype dtype, ct_device dev, ct_tensor *out);
 int ct_clone(ct_tensor t, ct_tensor *out);
 int ct_contiguous(ct_tensor t, ct_tensor *out);
 int ct_detach(ct_tensor t, ct_tensor *out);
@@ -83,10 +148,10 @@ int ct_masked_fill(ct_tensor t, ct_tensor mask, double value, ct_tensor *out);
 int ct_where(ct_tensor cond, ct_tensor a, ct_tensor b, ct_tensor *out);
 int ct_nonzero(ct_tensor t, ct_tensor *out);
 
-// Elementwise. Codes in Swift's BinaryOp / UnaryOp enums (keep in sync with ctorch_ops.cpp).
-int ct_binary(int32_t op, ct_tensor a, ct_tensor b, ct_tensor *out);
-int ct_binary_scalar(int32_t op, ct_tensor a, double s, ct_tensor *out);
-int ct_unary(int32_t op, ct_tensor a, ct_tensor *out);
+// Elementwise.
+int ct_binary(ct_binary_op op, ct_tensor a, ct_tensor b, ct_tensor *out);
+int ct_binary_scalar(ct_binary_op op, ct_tensor a, double s, ct_tensor *out);
+int ct_unary(ct_unary_op op, ct_tensor a, ct_tensor *out);
 int ct_clamp(ct_tensor t, double lo, double hi, int32_t has_lo, int32_t has_hi, ct_tensor *out);
 int ct_pow_scalar(ct_tensor t, double e, ct_tensor *out);
 
@@ -120,12 +185,11 @@ int ct_adaptive_avg_pool2d(ct_tensor x, const int64_t *size, ct_tensor *out);
 int ct_softmax(ct_tensor x, int64_t dim, ct_tensor *out);
 int ct_log_softmax(ct_tensor x, int64_t dim, ct_tensor *out);
 int ct_dropout(ct_tensor x, double p, int32_t train, ct_tensor *out);
-// reduction: 0 none, 1 mean, 2 sum
-int ct_cross_entropy(ct_tensor logits, ct_tensor target, int32_t reduction, double label_smoothing, ct_tensor *out);
+int ct_cross_entropy(ct_tensor logits, ct_tensor target, ct_reduction reduction, double label_smoothing, ct_tensor *out);
 
 // In place (writes through every alias)
-int ct_binary_(int32_t op, ct_tensor self, ct_tensor other);
-int ct_binary_scalar_(int32_t op, ct_tensor self, double s);
+int ct_binary_(ct_binary_op op, ct_tensor self, ct_tensor other);
+int ct_binary_scalar_(ct_binary_op op, ct_tensor self, double s);
 int ct_add_scaled_(ct_tensor self, ct_tensor other, double alpha);
 int ct_addcmul_(ct_tensor self, ct_tensor a, ct_tensor b, double value);
 int ct_addcdiv_(ct_tensor self, ct_tensor a, ct_tensor b, double value);
