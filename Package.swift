@@ -20,6 +20,7 @@ let package = Package(
     .library(name: "Constrained", targets: ["Constrained"]),
     .library(name: "Sparsity", targets: ["Sparsity"]),
     .library(name: "Fairness", targets: ["Fairness"]),
+    .library(name: "Experiments", targets: ["Experiments"]),
     .executable(name: "fairprune", targets: ["fairprune"]),
   ],
   dependencies: [
@@ -57,7 +58,7 @@ let package = Package(
     .executableTarget(name: "fairprune-bench", dependencies: ["NN", "Optim"], path: "Benchmarks/fairprune-bench"),
     .executableTarget(name: "loader-bench", dependencies: ["Datasets", "NN", "Optim", "Torch"], path: "Benchmarks/loader-bench"),
     .executableTarget(name: "constrained-bench", dependencies: ["Constrained", "Torch"], path: "Benchmarks/constrained-bench"),
-    .executableTarget(name: "pipeline-bench", dependencies: ["Fairness", "Sparsity", "Datasets", "NN", "Optim", "Torch"], path: "Benchmarks/pipeline-bench"),
+    .executableTarget(name: "pipeline-bench", dependencies: ["Experiments", "Fairness", "Sparsity", "Datasets", "NN", "Optim", "Torch"], path: "Benchmarks/pipeline-bench"),
     // Assertions, leak checks and seeded generators shared by every test target.
     .target(name: "TestSupport", dependencies: ["Torch", "Datasets"], path: "Tests/TestSupport"),
     .testTarget(name: "TorchTests", dependencies: ["TestSupport", "Torch"]),

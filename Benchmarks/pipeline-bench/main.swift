@@ -11,6 +11,7 @@
 //   swift run -c release pipeline-bench [--threads 2] [--steps 12] [--warmup 2] [--block 2]
 //       [--sparsity 0.9] [--groups 100,10000] [--tiny-steps 200] [--only a,b,tiny]
 import Datasets
+import Experiments
 import Fairness
 import Foundation
 import NN
@@ -183,10 +184,17 @@ func denseReference(groups count: Int) throws -> DenseReference {
     groupCounts: Array(repeating: 50, count: count), groupAccuracies: acc, groupLosses: loss))
 }
 
+/// NFT or CEAG with the library's default settings (ε 1%, k = 40, dual step 0.01, wd 1e-4).
+func makeMethod(_ method: MethodKind, model: any Module, primal: any Optimizer, groups count: Int) throws -> any FineTuningMethod {
+  var config = RunConfig()
+  config.method = method
+  return try config.makeMethod(model: model, primal: primal, groups: groupSpec(count), dense: denseReference(groups: count))
+}
+
 /// Fills every group's replay buffer (k values each, 70% correct) so the step runs in the steady
 /// state of a long run: every group has a valid estimate and the dual step touches all of F = G.
-func fillBuffers(of tuner: FineTuner, groups count: Int) throws {
-  guard let buffer = tuner.buffer else { return }
+func fillBuffers(of tuner: any FineTuningMethod, groups count: Int) throws {
+  guard let buffer = (tuner as? CEAG)?.buffer else { return }
   let ids = try Tensor.arange(count)
   for _ in 0..<buffer.capacity { try buffer.push(try Tensor.rand([count]).lt(0.7), groupIDs: ids) }
 }
@@ -255,13 +263,12 @@ do {
                         median(maskCPU) * 1000))
   }
 
-  // (b) FineTuner CEAG + replay buffers vs NFT, 90%-sparse models as in PruneRun.
+  // (b) CEAG + replay buffers vs NFT, 90%-sparse models as in PruneRun.
   var resnetNFTMedian: Double?
   if o.parts.contains("b") {
-    func tuner(method: MitigationMethod, groups count: Int, model: any Module) throws -> FineTuner {
+    func tuner(method: MethodKind, groups count: Int, model: any Module) throws -> any FineTuningMethod {
       let (_, optimizer) = try sparseSetup(model, sparsity: o.sparsity)
-      let t = try FineTuner(model: model, primal: optimizer, groups: groupSpec(count), dense: denseReference(groups: count),
-                            settings: MitigationSettings(method: method))
+      let t = try makeMethod(method, model: model, primal: optimizer, groups: count)
       try fillBuffers(of: t, groups: count)
       return t
     }
@@ -304,12 +311,11 @@ do {
 
   // The CEAG bookkeeping alone, where it dominates: the same FineTuner steps on a linear model.
   if o.parts.contains("tiny"), o.tinySteps > 0 {
-    func tiny(method: MitigationMethod, groups count: Int) throws -> FineTuner {
+    func tiny(method: MethodKind, groups count: Int) throws -> any FineTuningMethod {
       Torch.manualSeed(1)
       let model = Sequential([Flatten(), try Linear(3 * 32 * 32, 100)])
       let sgd = try SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9)
-      let t = try FineTuner(model: model, primal: sgd, groups: groupSpec(count), dense: denseReference(groups: count),
-                            settings: MitigationSettings(method: method))
+      let t = try makeMethod(method, model: model, primal: sgd, groups: count)
       try fillBuffers(of: t, groups: count)
       return t
     }

@@ -42,7 +42,7 @@ public final class PruneRun {
     try AtomicFileWriter.write(try ConfigFile.json(config), to: file("config.json"))
     if let dataSpec { try recordData(dataSpec) }
     let names = config.groupAttributes.isEmpty ? data.info.attributes.map(\.name) : config.groupAttributes
-    let groups = try GroupSpec(info: data.info, attributeNames: names, mode: groupMode)
+    let groups = try GroupSpec(info: data.info, attributeNames: names, mode: config.groupMode)
     // Group ids of every split, computed once for the whole run.
     let groupIDs = Dictionary(uniqueKeysWithValues: try splits.map { ($0.name, try groups.groupIDs(attributes: $0.split.attributes)) })
     let densePerformance = try denseMetrics(dense, groups: groups, groupIDs: groupIDs)
@@ -59,8 +59,8 @@ public final class PruneRun {
     let pruner: any Pruner = config.structured ? StructuredChannelPruner() : LayerwiseMagnitudePruner()
     let lrSchedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
                                        totalEpochs: config.epochs)
-    let tuner = try FineTuner(model: model, primal: optimizer, groups: groups, dense: try DenseReference(densePerformance["train"]!),
-                              settings: mitigationSettings)
+    let tuner = try config.makeMethod(model: model, primal: optimizer, groups: groups,
+                                      dense: try DenseReference(densePerformance["train"]!))
 
     var history: [EpochMetrics] = []
     var steps: [StepLog] = []
@@ -139,30 +139,6 @@ public final class PruneRun {
     try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(spec), to: url)
   }
 
-  var groupMode: GroupSpec.Mode {
-    switch config.groupMode {
-    case .single: return .single
-    case .separate: return .separate
-    case .intersectional: return .intersectional
-    }
-  }
-
-  var mitigationSettings: MitigationSettings {
-    let method: MitigationMethod
-    switch config.method {
-    case .nft, .nftES: method = .nft
-    case .el: method = .equalizedLoss
-    case .elRB: method = .equalizedLossReplay
-    case .ceag: method = .ceag
-    case .ceagNoRB: method = .ceagNoReplay
-    }
-    return MitigationSettings(method: method, tolerance: config.tolerance, bufferSize: config.bufferSize,
-                              dualLearningRate: config.dualLearningRate, equalizedLossAbsolute: config.equalizedLossAbsolute,
-                              weightDecay: config.weightDecay,
-                              l2Scope: config.weightDecayScope == .all ? .all : .lastLayerOnly,
-                              reproduceInPlaceL2Quirk: config.reproduceInPlaceL2Quirk)
-  }
-
   /// Dense per-split performance, computed once and cached in dense_metrics.json.
   func denseMetrics(_ dense: any Module, groups: GroupSpec, groupIDs: [String: Tensor]) throws -> [String: SplitPerformance] {
     let url = file("dense_metrics.json")
@@ -187,7 +163,7 @@ public final class PruneRun {
 
   /// Model, masks, optimizer, multipliers and buffers after `epoch`, plus metrics.jsonl and
   /// steps.jsonl (written first: a run killed before the checkpoint drops their extra lines on resume).
-  func checkpoint(epoch: Int, model: any Module, tuner: FineTuner, history: [EpochMetrics], steps: [StepLog]) throws {
+  func checkpoint(epoch: Int, model: any Module, tuner: any FineTuningMethod, history: [EpochMetrics], steps: [StepLog]) throws {
     try JSONLines.write(history, to: file("metrics.jsonl"))
     try JSONLines.write(steps, to: file("steps.jsonl"))
     let tensors = NamedTensors.prefixed(model.stateDict(), with: "model.") + NamedTensors.prefixed(try tuner.state(), with: "tuner.")
@@ -196,7 +172,7 @@ public final class PruneRun {
 
   /// Restores the last checkpoint of this directory, if any, with the metrics and step logs
   /// recorded up to it.
-  func resume(model: any Module, masks: SparsityMasks, tuner: FineTuner) throws
+  func resume(model: any Module, masks: SparsityMasks, tuner: any FineTuningMethod) throws
     -> (epoch: Int, history: [EpochMetrics], steps: [StepLog])? {
     let url = file("checkpoint.safetensors")
     guard FileManager.default.fileExists(atPath: url.path) else { return nil }
@@ -215,20 +191,11 @@ public final class PruneRun {
     return (epoch, history, steps)
   }
 
-  /// The final epoch's metrics, or for NFT+ES the epoch at the final sparsity with the best
-  /// selection accuracy (validation split if any, else test, as the paper; strictly greater wins).
+  /// The metrics of the epoch the method's `EpochSelection` chooses.
   func makeReport(history: [EpochMetrics], groups: GroupSpec) throws -> RunReport {
-    var chosen = config.epochs - 1
-    var selectedOn: String?
-    if config.method == .nftES {
-      let selection = data.validation != nil ? "val" : "test"
-      selectedOn = selection
-      var best = -Double.infinity
-      for m in history where m.split == selection && m.epoch >= config.lastPruningEpoch && m.metrics.accuracy > best {
-        best = m.metrics.accuracy
-        chosen = m.epoch
-      }
-    }
+    let (chosen, selectedOn) = config.method.epochSelection.choose(
+      epochs: config.epochs, firstEligible: config.lastPruningEpoch, hasValidation: data.validation != nil,
+      accuracy: { split, epoch in history.first { $0.split == split && $0.epoch == epoch }?.metrics.accuracy })
     var splitMetrics: [String: DisparityMetrics] = [:]
     var achieved = 0.0
     for m in history where m.epoch == chosen {

@@ -1,40 +1,30 @@
+import Fairness
 import Foundation
 
-/// The fine-tuning method of a run (SPEC sections 2 and 5).
+/// The fine-tuning method of a run (SPEC sections 2 and 5): the name a config uses for one of
+/// Fairness's `FineTuningMethod` types, plus the epoch-selection rule of NFT+ES.
 public enum MethodKind: String, Codable, CaseIterable, Sendable {
-  /// Naive fine-tuning: GMP then ERM.
+  /// Naive fine-tuning: GMP then ERM (`NaiveFineTuning`).
   case nft
   /// NFT, reporting the epoch with the best selection-split accuracy (SPEC 5.1).
   case nftES = "nft-es"
-  /// Equalized loss (Tran et al. 2022) from minibatch estimates.
+  /// Equalized loss (Tran et al. 2022) from minibatch estimates (`EqualizedLoss`).
   case el
   /// Equalized loss with replay buffers of per-sample losses.
   case elRB = "el-rb"
-  /// Constrained excess accuracy gap with replay buffers (the paper's method).
+  /// Constrained excess accuracy gap with replay buffers, the paper's method (`CEAG`).
   case ceag
   /// CEAG with minibatch accuracy estimates ("no RB" ablation).
   case ceagNoRB = "ceag-no-rb"
 
-  var isConstrained: Bool { self != .nft && self != .nftES }
-  var usesBuffers: Bool { self == .ceag || self == .elRB }
-}
-
-/// Which weights the L2 term of the objective covers (SPEC 2.7).
-public enum WeightDecayScope: String, Codable, CaseIterable, Sendable {
-  /// Every Conv/Linear weight and bias, BatchNorm excluded (library default).
-  case all
-  /// Only the final classifier, as the released CEAG code effectively does.
-  case lastLayerOnly = "last-layer-only"
-}
-
-/// How protected attributes form groups (SPEC 1.1).
-public enum GroupMode: String, Codable, CaseIterable, Sendable {
-  case single, separate, intersectional
+  /// Which epoch's model the report describes.
+  public var epochSelection: EpochSelection { self == .nftES ? .bestSelectionAccuracy : .last }
 }
 
 /// Every setting of a prune-and-fine-tune run. Defaults suit the built-in synthetic data;
 /// the paper's protocol values are in SPEC 7.4.
 public struct RunConfig: Codable, Sendable, Equatable {
+  // Defaults live here and nowhere else: files and command-line overrides only replace them.
   public var method: MethodKind = .ceag
   public var model: ModelKind = .mlp
   /// Target sparsity of prunable weights, in [0, 1).
@@ -68,7 +58,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var mitigationWhilePruning = false
   /// Protected attributes (column names of the dataset) that form the groups; empty = all.
   public var groupAttributes: [String] = []
-  public var groupMode: GroupMode = .intersectional
+  public var groupMode: GroupSpec.Mode = .intersectional
   /// Mirror a random half of each training batch (image data; SPEC 7.2 for UTKFace/FairFace).
   public var horizontalFlip = false
   public var seed: UInt64 = 0
@@ -98,7 +88,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if threads < 1 { try fail("threads", threads, "must be positive") }
   }
 
-  enum CodingKeys: String, CodingKey {
+  /// The settings' names in config files (snake_case).
+  public enum CodingKeys: String, CodingKey, CaseIterable {
     case method, model, sparsity, structured, epochs, seed, threads, tolerance, momentum, nesterov, milestones
     case lastPruningEpoch = "last_pruning_epoch"
     case batchSize = "batch_size"
@@ -115,54 +106,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case groupMode = "group_mode"
     case horizontalFlip = "horizontal_flip"
   }
-
-  /// Decodes with defaults for absent keys and an error for unknown ones.
-  public init(from decoder: Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = RunConfig()
-    method = try c.decodeIfPresent(MethodKind.self, forKey: .method) ?? d.method
-    model = try c.decodeIfPresent(ModelKind.self, forKey: .model) ?? d.model
-    sparsity = try c.decodeIfPresent(Double.self, forKey: .sparsity) ?? d.sparsity
-    structured = try c.decodeIfPresent(Bool.self, forKey: .structured) ?? d.structured
-    epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
-    lastPruningEpoch = try c.decodeIfPresent(Int.self, forKey: .lastPruningEpoch) ?? d.lastPruningEpoch
-    batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
-    evalBatchSize = try c.decodeIfPresent(Int.self, forKey: .evalBatchSize) ?? d.evalBatchSize
-    learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
-    momentum = try c.decodeIfPresent(Double.self, forKey: .momentum) ?? d.momentum
-    nesterov = try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? d.nesterov
-    milestones = try c.decodeIfPresent([Double].self, forKey: .milestones) ?? d.milestones
-    weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
-    weightDecayScope = try c.decodeIfPresent(WeightDecayScope.self, forKey: .weightDecayScope) ?? d.weightDecayScope
-    reproduceInPlaceL2Quirk = try c.decodeIfPresent(Bool.self, forKey: .reproduceInPlaceL2Quirk) ?? d.reproduceInPlaceL2Quirk
-    tolerance = try c.decodeIfPresent(Double.self, forKey: .tolerance) ?? d.tolerance
-    bufferSize = try c.decodeIfPresent(Int.self, forKey: .bufferSize) ?? d.bufferSize
-    dualLearningRate = try c.decodeIfPresent(Double.self, forKey: .dualLearningRate) ?? d.dualLearningRate
-    equalizedLossAbsolute = try c.decodeIfPresent(Bool.self, forKey: .equalizedLossAbsolute) ?? d.equalizedLossAbsolute
-    mitigationWhilePruning = try c.decodeIfPresent(Bool.self, forKey: .mitigationWhilePruning) ?? d.mitigationWhilePruning
-    groupAttributes = try c.decodeIfPresent([String].self, forKey: .groupAttributes) ?? d.groupAttributes
-    groupMode = try c.decodeIfPresent(GroupMode.self, forKey: .groupMode) ?? d.groupMode
-    horizontalFlip = try c.decodeIfPresent(Bool.self, forKey: .horizontalFlip) ?? d.horizontalFlip
-    seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
-    threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
-    let known = Set(CodingKeys.allKeys.map(\.stringValue))
-    let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter { !known.contains($0) }
-    if !unknown.isEmpty {
-      throw ConfigError("unknown setting(s) \(unknown.sorted().joined(separator: ", ")); known: \(known.sorted().joined(separator: ", "))")
-    }
-  }
-}
-
-extension RunConfig.CodingKeys: CaseIterable {}
-extension RunConfig.CodingKeys {
-  static var allKeys: [RunConfig.CodingKeys] { Array(allCases) }
-}
-
-struct AnyKey: CodingKey {
-  var stringValue: String
-  var intValue: Int? { nil }
-  init?(stringValue: String) { self.stringValue = stringValue }
-  init?(intValue: Int) { nil }
 }
 
 /// An invalid configuration value or file.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Datasets
 import Experiments
 import Foundation
 
@@ -7,11 +6,21 @@ extension ModelKind: ExpressibleByArgument {}
 extension MethodKind: ExpressibleByArgument {}
 extension DatasetSource: ExpressibleByArgument {}
 extension WeightDecayScope: ExpressibleByArgument {}
+extension GroupSpec.Mode: ExpressibleByArgument {}
 extension DenseOptimizerKind: ExpressibleByArgument {}
+
+/// Runs a library call, turning a configuration error into ArgumentParser's validation error.
+func library<T>(_ body: () throws -> T) throws -> T {
+  do { return try body() } catch let e as ConfigError { throw ValidationError(e.message) }
+}
+
+func choices<T: CaseIterable & RawRepresentable>(_: T.Type) -> String where T.RawValue == String {
+  T.allCases.map(\.rawValue).joined(separator: ", ")
+}
 
 /// Options every data-using command shares.
 struct DataOptions: ParsableArguments {
-  @Option(help: "Dataset: \(DatasetSource.allCases.map(\.rawValue).joined(separator: ", ")).") var dataset: DatasetSource = .synthetic
+  @Option(help: "Dataset: \(choices(DatasetSource.self)).") var dataset: DatasetSource = .synthetic
   @Option(help: "Dataset folder (tabular-csv: the CSV file; image-csv: the folder its paths are relative to).") var dataRoot: String?
   @Option(help: "Label CSV of an image-csv dataset.") var csv: String?
   @Option(help: "Target label (utkface/fairface: race, gender or age; default race; required for celeba and CSVs).") var target: String?
@@ -33,17 +42,12 @@ struct DataOptions: ParsableArguments {
     s.seed = dataSeed
     return s
   }
-
-  func load() throws -> GroupedDataset {
-    if dataset != .synthetic { FileHandle.standardError.write(Data("reading \(dataset.rawValue) from \(dataRoot ?? "?")\n".utf8)) }
-    do { return try spec.load() } catch let e as ConfigError { throw ValidationError(e.message) }
-  }
 }
 
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Train a dense model and save it as safetensors.")
   @OptionGroup var data: DataOptions
-  @Option(help: "Architecture: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: ModelKind = .mlp
+  @Option(help: "Architecture: \(choices(ModelKind.self)).") var model: ModelKind = .mlp
   @Option(help: "Epochs.") var epochs: Int = 10
   @Option(help: "Optimizer: sgd (momentum 0.9) or adam.") var optimizer: DenseOptimizerKind = .sgd
   @Option(help: "Learning rate.") var learningRate: Double = 0.05
@@ -60,82 +64,86 @@ struct Train: ParsableCommand {
     guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
   }
 
+  var config: DenseTrainingConfig {
+    var c = DenseTrainingConfig()
+    c.epochs = epochs
+    c.optimizer = optimizer
+    c.learningRate = learningRate
+    c.batchSize = batchSize
+    c.weightDecay = weightDecay
+    c.horizontalFlip = horizontalFlip
+    c.threads = threads
+    c.seed = seed
+    return c
+  }
+
   func run() throws {
-    let dataset = try data.load()
-    var config = DenseTrainingConfig()
-    config.epochs = epochs
-    config.optimizer = optimizer
-    config.learningRate = learningRate
-    config.batchSize = batchSize
-    config.weightDecay = weightDecay
-    config.horizontalFlip = horizontalFlip
-    config.threads = threads
-    config.seed = seed
-    let net = try DenseTrainer.trainNew(model, on: dataset, config: config)
-    try DenseModelFile.save(net, to: output)
-    print("saved \(output); test accuracy \(String(format: "%.2f%%", 100 * (try Evaluator.predict(net, on: dataset.test).accuracy)))")
+    let accuracy = try library { try Jobs.trainDense(data: data.spec, model: model, config: config, output: output) }
+    print("saved \(output); test accuracy \(String(format: "%.2f%%", 100 * accuracy))")
   }
 }
+
+/// Defaults shown in `prune --help`; RunConfig decides them.
+private let defaults = RunConfig()
 
 struct Prune: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Prune a dense model with GMP while fine-tuning with a method; write a run directory.",
-    discussion: "Settings come from --config (JSON or YAML, keys as in config.json of a run) and are overridden by the options given.")
+    discussion: "Settings come from --config (JSON or YAML, keys as in config.json of a run) and are overridden by the options given; defaults in parentheses.")
   @OptionGroup var data: DataOptions
   @Option(help: "Dense model (.safetensors, or a PyTorch state dict .pt).") var dense: String
   @Option(help: "Config file (JSON or YAML).") var config: String?
   @Option(help: "Run directory (resumed if it holds a checkpoint).") var output: String
-  @Option(help: "Method: \(MethodKind.allCases.map(\.rawValue).joined(separator: ", ")).") var method: MethodKind?
-  @Option(help: "Architecture of the dense model.") var model: ModelKind?
-  @Option(help: "Target sparsity in [0, 1).") var sparsity: Double?
+  @Option(help: "Method: \(choices(MethodKind.self)) (\(defaults.method.rawValue)).") var method: MethodKind?
+  @Option(help: "Architecture of the dense model (\(defaults.model.rawValue)).") var model: ModelKind?
+  @Option(help: "Target sparsity in [0, 1) (\(defaults.sparsity)).") var sparsity: Double?
   @Flag(help: "Prune whole output channels.") var structured = false
-  @Option(help: "Tolerance ε on each group's excess accuracy gap (fraction).") var tolerance: Double?
-  @Option(help: "Replay-buffer size k per group.") var bufferSize: Int?
-  @Option(help: "Dual (multiplier) learning rate.") var dualLr: Double?
-  @Option(help: "Primal learning rate.") var learningRate: Double?
-  @Option(help: "Total epochs (GMP + fine-tuning).") var epochs: Int?
-  @Option(help: "Last GMP epoch; mitigation starts there.") var lastPruningEpoch: Int?
-  @Option(help: "L2 coefficient in the objective.") var weightDecay: Double?
-  @Option(help: "L2 scope: all or last-layer-only.") var weightDecayScope: WeightDecayScope?
+  @Option(help: "Tolerance ε on each group's excess accuracy gap, a fraction (\(defaults.tolerance)).") var tolerance: Double?
+  @Option(help: "Replay-buffer size k per group (\(defaults.bufferSize)).") var bufferSize: Int?
+  @Option(help: "Dual (multiplier) learning rate (\(defaults.dualLearningRate)).") var dualLr: Double?
+  @Option(help: "Primal learning rate (\(defaults.learningRate)).") var learningRate: Double?
+  @Option(help: "Total epochs, GMP + fine-tuning (\(defaults.epochs)).") var epochs: Int?
+  @Option(help: "Last GMP epoch; mitigation starts there (\(defaults.lastPruningEpoch)).") var lastPruningEpoch: Int?
+  @Option(help: "L2 coefficient in the objective (\(defaults.weightDecay)).") var weightDecay: Double?
+  @Option(help: "L2 scope: \(choices(WeightDecayScope.self)) (\(defaults.weightDecayScope.rawValue)).") var weightDecayScope: WeightDecayScope?
+  @Option(help: "How protected attributes form groups: \(choices(GroupSpec.Mode.self)) (\(defaults.groupMode.rawValue)).") var groupMode: GroupSpec.Mode?
   @Flag(help: "Mirror a random half of each training batch (image data).") var horizontalFlip = false
   @Flag(help: "Include the L2 term in the constraints' overall loss, as the released CEAG code does.") var reproduceInPlaceL2Quirk = false
-  @Option(help: "Intra-op threads.") var threads: Int?
-  @Option(help: "Seed.") var seed: UInt64?
+  @Option(help: "Intra-op threads (\(defaults.threads)).") var threads: Int?
+  @Option(help: "Seed (\(defaults.seed)).") var seed: UInt64?
 
-  func resolved() throws -> RunConfig {
-    var c = try config.map(ConfigFile.load) ?? RunConfig()
-    if let method { c.method = method }
-    if let model { c.model = model }
-    if let sparsity { c.sparsity = sparsity }
-    if structured { c.structured = true }
-    if let tolerance { c.tolerance = tolerance }
-    if let bufferSize { c.bufferSize = bufferSize }
-    if let dualLr { c.dualLearningRate = dualLr }
-    if let learningRate { c.learningRate = learningRate }
-    if let epochs { c.epochs = epochs }
-    if let lastPruningEpoch { c.lastPruningEpoch = lastPruningEpoch }
-    if let weightDecay { c.weightDecay = weightDecay }
-    if let weightDecayScope { c.weightDecayScope = weightDecayScope }
-    if horizontalFlip { c.horizontalFlip = true }
-    if reproduceInPlaceL2Quirk { c.reproduceInPlaceL2Quirk = true }
-    if let threads { c.threads = threads }
-    if let seed { c.seed = seed }
-    try c.validate()
-    return c
+  /// The options given, by setting name; absent options leave the file's or the default value.
+  var overrides: [RunConfig.CodingKeys: Any] {
+    var o: [RunConfig.CodingKeys: Any] = [:]
+    o[.method] = method?.rawValue
+    o[.model] = model?.rawValue
+    o[.sparsity] = sparsity
+    o[.structured] = structured ? true : nil
+    o[.tolerance] = tolerance
+    o[.bufferSize] = bufferSize
+    o[.dualLearningRate] = dualLr
+    o[.learningRate] = learningRate
+    o[.epochs] = epochs
+    o[.lastPruningEpoch] = lastPruningEpoch
+    o[.weightDecay] = weightDecay
+    o[.weightDecayScope] = weightDecayScope?.rawValue
+    o[.groupMode] = groupMode?.rawValue
+    o[.horizontalFlip] = horizontalFlip ? true : nil
+    o[.reproduceInPlaceL2Quirk] = reproduceInPlaceL2Quirk ? true : nil
+    o[.threads] = threads
+    o[.seed] = seed
+    return o
   }
 
-  func validate() throws {
-    do { _ = try resolved() } catch let e as ConfigError { throw ValidationError(e.message) }
-  }
+  func resolved() throws -> RunConfig { try library { try ConfigFile.resolve(file: config, overrides: overrides) } }
+
+  func validate() throws { _ = try resolved() }
 
   func run() throws {
     let c = try resolved()
-    let dataset = try data.load()
-    let net = try c.model.make(for: dataset)
-    try DenseModelFile.load(dense, into: net)
-    let run = try PruneRun(config: c, data: dataset, directory: URL(fileURLWithPath: output))
-    run.dataSpec = data.spec
-    if let report = try run.run(dense: net) { print(ReportMarkdown.render([report])) }
+    if let report = try library({ try Jobs.prune(data: data.spec, denseFile: dense, config: c, output: output) }) {
+      print(ReportMarkdown.render([report]))
+    }
   }
 }
 
@@ -146,10 +154,7 @@ struct Evaluate: ParsableCommand {
   @Option(help: "Architecture.") var model: ModelKind = .mlp
 
   func run() throws {
-    let dataset = try data.load()
-    let net = try model.make(for: dataset)
-    try DenseModelFile.load(modelFile, into: net)
-    print(try GroupAccuracyTable.render(net, dataset: dataset))
+    print(try library { try Jobs.evaluate(data: data.spec, modelFile: modelFile, model: model) })
   }
 }
 
@@ -159,13 +164,6 @@ struct Report: ParsableCommand {
   @Option(help: "Also write per-group excess-gap bar charts (group_excess_gap_<split>.svg) into this folder.") var plots: String?
 
   func run() throws {
-    let reports = try runs.map { dir -> RunReport in
-      let path = URL(fileURLWithPath: dir).appendingPathComponent("report.json")
-      do { return try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: path)) } catch {
-        throw ValidationError("\(path.path): \(error.localizedDescription)")
-      }
-    }
-    print(ReportMarkdown.render(reports))
-    if let plots { try ReportPlots.writeGroupCharts(reports, to: URL(fileURLWithPath: plots)) }
+    print(try library { try Jobs.report(runs: runs, plots: plots) })
   }
 }

@@ -7,7 +7,7 @@ struct Demo: ParsableCommand {
     abstract: "Dense model, then NFT and CEAG at 97% sparsity on the built-in synthetic data; per-group table and verdicts.")
 
   @Option(help: "Directory for the dense model and each method's run directory.") var output: String = "runs/demo"
-  @Option(help: "Architecture: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: ModelKind = .mlp
+  @Option(help: "Architecture: \(choices(ModelKind.self)).") var model: ModelKind = .mlp
   @Option(help: "Target sparsity of prunable weights.") var sparsity: Double = 0.97
   @Option(help: "Tolerance ε on each group's excess accuracy gap (fraction).") var tolerance: Double = 0.02
   @Option(help: "Random seed.") var seed: UInt64 = 0
@@ -21,8 +21,10 @@ struct Demo: ParsableCommand {
     config.run.seed = seed
     config.run.threads = threads
     config.dense.seed = seed
-    try config.run.validate()
-    let result = try DemoRun.run(config, output: URL(fileURLWithPath: output))
+    let result = try library {
+      try config.run.validate()
+      return try DemoRun.run(config, output: URL(fileURLWithPath: output))
+    }
     print(result.markdown)
   }
 }

@@ -24,9 +24,8 @@ final class InPlaceL2QuirkTests: XCTestCase {
                                                     groupIDs: Tensor([Int64](arrayLiteral: 0, 0, 1, 1)), numGroups: 2,
                                                     losses: Tensor([Float](arrayLiteral: 0.1, 0.1, 2, 2))))
     let sgd = try SGD(parameters: model.parameters(), learningRate: 0.5)
-    let settings = MitigationSettings(method: .ceagNoReplay, tolerance: 0, dualLearningRate: 1, weightDecay: 0.1,
-                                      reproduceInPlaceL2Quirk: quirk)
-    let tuner = try FineTuner(model: model, primal: sgd, groups: groups, dense: dense, settings: settings)
+    let tuner = try CEAG(objective: FineTuningObjective(model: model, weightDecay: 0.1), primal: sgd, groups: groups,
+                         dense: dense, tolerance: 0, dualLearningRate: 1, bufferSize: nil, reproduceInPlaceL2Quirk: quirk)
     try tuner.step(inputs: inputs, targets: targets, attributes: attributes, mitigate: true)
     let lambdas = try XCTUnwrap(try tuner.multipliers()).toArray(Double.self)
     return (try model.weight.toArray(Double.self), start, lambdas.reduce(0, +))

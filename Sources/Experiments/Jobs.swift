@@ -1,0 +1,53 @@
+import Foundation
+import Torch
+
+/// The command-line jobs as library calls: each reads its inputs, runs, writes its outputs and
+/// returns what it has to say.
+public enum Jobs {
+  /// Trains a new dense `model` on `data` and saves it to `output`; returns the test accuracy.
+  public static func trainDense(data: DataSpec, model: ModelKind, config: DenseTrainingConfig, output: String,
+                                progress: ProgressReporter = ProgressReporter()) throws -> Double {
+    let dataset = try data.load()
+    let net = try DenseTrainer.trainNew(model, on: dataset, config: config, progress: progress)
+    try DenseModelFile.save(net, to: output)
+    return try Evaluator.predict(net, on: dataset.test).accuracy
+  }
+
+  /// Prunes the dense model in `denseFile` with `config` into the run directory `output` (resumed
+  /// when it holds a checkpoint); returns the report, or nil when stopped early.
+  @discardableResult
+  public static func prune(data: DataSpec, denseFile: String, config: RunConfig, output: String,
+                           progress: ProgressReporter = ProgressReporter()) throws -> RunReport? {
+    let dataset = try data.load()
+    let dense = try config.model.make(for: dataset)
+    try DenseModelFile.load(denseFile, into: dense)
+    let run = try PruneRun(config: config, data: dataset, directory: URL(fileURLWithPath: output), progress: progress)
+    run.dataSpec = data
+    return try run.run(dense: dense)
+  }
+
+  /// The per-group accuracy table of the model in `modelFile` on every split of `data`.
+  public static func evaluate(data: DataSpec, modelFile: String, model: ModelKind) throws -> String {
+    let dataset = try data.load()
+    let net = try model.make(for: dataset)
+    try DenseModelFile.load(modelFile, into: net)
+    return try GroupAccuracyTable.render(net, dataset: dataset)
+  }
+
+  /// One Markdown report over the run directories, plus per-group bar charts in `plots` if given.
+  public static func report(runs: [String], plots: String?) throws -> String {
+    let reports = try runs.map { try RunReport.load(directory: URL(fileURLWithPath: $0)) }
+    if let plots { try ReportPlots.writeGroupCharts(reports, to: URL(fileURLWithPath: plots)) }
+    return ReportMarkdown.render(reports)
+  }
+}
+
+extension RunReport {
+  /// Reads report.json of a finished run directory.
+  public static func load(directory: URL) throws -> RunReport {
+    let path = directory.appendingPathComponent("report.json")
+    do { return try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: path)) } catch {
+      throw ConfigError("\(path.path): \(error.localizedDescription)")
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import Constrained
+import NN
+import Optim
+import Torch
+
+/// CEAG, the constrained excess accuracy gap (SPEC 2.9, Algorithm 1, lines 5-14): fine-tuning under
+/// one constraint per group, ψ_g ≤ ε, where ψ_g = (A_d,g − A_g) − (A_d − A) is how much more group g
+/// lost from pruning than the model as a whole.
+///
+/// One forward pass gives the objective f = mean CE + (wd/2)‖θ‖², the differentiable loss-gap
+/// proxies ψ̃_g = (L_g − L_d,g) − (L − L_d) for the groups B in the batch and, after pushing
+/// per-sample correctness into the replay buffers, the strict violations
+/// c_g = (A_d,g − Â_g) − (A_d − Â) − ε for the groups F with a full buffer. The dual step comes
+/// first (λ_F ← max(0, λ_F + η c_F)), then the primal step on f + Σ_B λ_g ψ̃_g.
+public final class CEAG: FineTuningMethod {
+  public let objective: FineTuningObjective
+  public let groups: GroupSpec
+  /// The dense model's per-group and overall train accuracy and loss: the constraints' constants.
+  public let dense: DenseReference
+  /// ε, in accuracy (a fraction).
+  public let tolerance: Double
+  /// Use L + R (the L2 term) inside the proxies' overall loss, as the released code does (SPEC 2.7).
+  public let reproduceInPlaceL2Quirk: Bool
+  let solver: GroupConstraintSolver
+  public var model: any Module { objective.model }
+  /// The per-group replay buffers of correctness (nil: minibatch estimates, the "no RB" ablation).
+  public var buffer: ReplayBuffer? { solver.buffer }
+
+  /// - Parameter bufferSize: replay-buffer capacity k per group; nil estimates Â_g and Â on each
+  ///   minibatch instead.
+  public init(objective: FineTuningObjective, primal: any Optimizer, groups: GroupSpec, dense: DenseReference,
+              tolerance: Double = 0.01, dualLearningRate: Double = 1e-2, bufferSize: Int? = 40,
+              reproduceInPlaceL2Quirk: Bool = false) throws {
+    self.objective = objective
+    self.groups = groups
+    self.dense = dense
+    self.tolerance = tolerance
+    self.reproduceInPlaceL2Quirk = reproduceInPlaceL2Quirk
+    solver = try GroupConstraintSolver(name: bufferSize == nil ? "ceag-no-rb" : "ceag", kind: .inequality, numGroups: groups.numGroups, primal: primal,
+                                       dualLearningRate: dualLearningRate, bufferSize: bufferSize)
+  }
+
+  @discardableResult
+  public func step(inputs: Tensor, targets: Tensor, attributes: Tensor, mitigate: Bool) throws -> StepRecord {
+    let f = try objective.evaluate(inputs: inputs, targets: targets)
+    guard mitigate else { return try solver.objectiveStep(f, targets: targets) }
+    let state = try constraintState(f, targets: targets, groupIDs: try groups.groupIDs(attributes: attributes))
+    return try solver.constrainedStep(f, targets: targets, state: state)
+  }
+
+  /// Proxies ψ̃_g on the groups in the batch and strict violations c_g on the valid groups.
+  func constraintState(_ f: FineTuningObjective.Evaluation, targets: Tensor, groupIDs: Tensor) throws -> ConstraintState {
+    let lossStats = try GroupStatistics(values: f.perSample, groupIDs: groupIDs, numGroups: groups.numGroups)
+    let present = try lossStats.presentGroups()
+    let overallLoss = reproduceInPlaceL2Quirk ? f.objective : f.meanLoss
+    // ψ̃_g = (L_g − L_d,g) − (L − L_d); gradients flow through L_g and L.
+    let proxy = try ((lossStats.means - dense.groupLoss) - (overallLoss - dense.loss)).indexSelect(dim: 0, index: present)
+    let correct = try Torch.withNoGrad { try f.logits.argmax(dim: 1).eq(targets) }
+    let (groupAccuracy, overallAccuracy, valid) = try accuracyEstimates(correct: correct, groupIDs: groupIDs, present: present)
+    // c_g = (A_d,g − Â_g) − (A_d − Â) − ε
+    let strictAll = try (dense.groupAccuracy - groupAccuracy) - (overallAccuracy * -1 + dense.accuracy) - tolerance
+    return try ConstraintState(violation: proxy, strictViolation: strictAll.indexSelect(dim: 0, index: valid),
+                               indices: present, strictIndices: valid)
+  }
+
+  /// Â_g, Â and the valid group set: full replay buffers (SPEC 3) or the groups in the batch.
+  func accuracyEstimates(correct: Tensor, groupIDs: Tensor, present: Tensor) throws -> (Tensor, Tensor, Tensor) {
+    if let buffer {
+      try buffer.push(correct, groupIDs: groupIDs)
+      let e = try buffer.estimate()
+      return (e.means, e.overall, e.fullGroups)
+    }
+    let stats = try GroupStatistics(values: correct, groupIDs: groupIDs, numGroups: groups.numGroups)
+    return (try stats.means.to(.float32), try correct.to(.float32).mean(), present)
+  }
+
+  public func multipliers() throws -> Tensor? { try solver.multipliers() }
+  public func state() throws -> [(name: String, tensor: Tensor)] { try solver.state() }
+  public func loadState(_ state: [(name: String, tensor: Tensor)]) throws { try solver.loadState(state) }
+}
+
+/// The dense model's train-set accuracies and mean losses, overall and per group (SPEC 1.3):
+/// the constants of CEAG's constraints.
+public struct DenseReference: @unchecked Sendable {
+  /// float32 [G]; 0 for groups absent from the split.
+  public let groupAccuracy: Tensor
+  public let groupLoss: Tensor
+  public let accuracy: Double
+  public let loss: Double
+
+  public init(_ performance: SplitPerformance) throws {
+    guard let loss = performance.loss else { throw FairnessError("dense reference needs per-sample losses") }
+    groupAccuracy = try Tensor(performance.groupAccuracies.map { Float($0 ?? 0) })
+    groupLoss = try Tensor(performance.groupLosses.map { Float($0 ?? 0) })
+    accuracy = performance.accuracy
+    self.loss = loss
+  }
+}

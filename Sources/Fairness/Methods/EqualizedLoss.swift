@@ -1,0 +1,59 @@
+import Constrained
+import NN
+import Optim
+import Torch
+
+/// Equalized loss (Tran et al. 2022, SPEC 5.2): one equality constraint per group,
+/// h_g = L_g − L = 0 (or |L_g − L| = 0), with minibatch losses in the primal step and, with replay
+/// buffers, buffered per-sample losses for the dual step.
+public final class EqualizedLoss: FineTuningMethod {
+  public let objective: FineTuningObjective
+  public let groups: GroupSpec
+  /// |L_g − L| (true, the paper's runs) or L_g − L.
+  public let absolute: Bool
+  /// Use L + R (the L2 term) as the overall loss, as the released code does (SPEC 2.7).
+  public let reproduceInPlaceL2Quirk: Bool
+  let solver: GroupConstraintSolver
+  public var model: any Module { objective.model }
+  /// The per-group replay buffers of losses (nil: the dual step uses the minibatch proxies).
+  public var buffer: ReplayBuffer? { solver.buffer }
+
+  public init(objective: FineTuningObjective, primal: any Optimizer, groups: GroupSpec, absolute: Bool = true,
+              dualLearningRate: Double = 1e-2, bufferSize: Int? = nil, reproduceInPlaceL2Quirk: Bool = false) throws {
+    self.objective = objective
+    self.groups = groups
+    self.absolute = absolute
+    self.reproduceInPlaceL2Quirk = reproduceInPlaceL2Quirk
+    solver = try GroupConstraintSolver(name: bufferSize == nil ? "el" : "el-rb", kind: .equality,
+                                       numGroups: groups.numGroups, primal: primal, dualLearningRate: dualLearningRate,
+                                       bufferSize: bufferSize)
+  }
+
+  @discardableResult
+  public func step(inputs: Tensor, targets: Tensor, attributes: Tensor, mitigate: Bool) throws -> StepRecord {
+    let f = try objective.evaluate(inputs: inputs, targets: targets)
+    guard mitigate else { return try solver.objectiveStep(f, targets: targets) }
+    let ids = try groups.groupIDs(attributes: attributes)
+    let lossStats = try GroupStatistics(values: f.perSample, groupIDs: ids, numGroups: groups.numGroups)
+    let present = try lossStats.presentGroups()
+    let overall = reproduceInPlaceL2Quirk ? f.objective : f.meanLoss
+    var proxyAll = try lossStats.means - overall
+    if absolute { proxyAll = try proxyAll.abs() }
+    let proxy = try proxyAll.indexSelect(dim: 0, index: present)
+    guard let buffer else {
+      return try solver.constrainedStep(f, targets: targets, state: ConstraintState(violation: proxy, indices: present))
+    }
+    try buffer.push(f.perSample.detached(), groupIDs: ids)
+    let estimate = try buffer.estimate()
+    var strictAll = try estimate.means - estimate.overall
+    if absolute { strictAll = try strictAll.abs() }
+    let full = estimate.fullGroups
+    let state = try ConstraintState(violation: proxy, strictViolation: strictAll.indexSelect(dim: 0, index: full),
+                                    indices: present, strictIndices: full)
+    return try solver.constrainedStep(f, targets: targets, state: state)
+  }
+
+  public func multipliers() throws -> Tensor? { try solver.multipliers() }
+  public func state() throws -> [(name: String, tensor: Tensor)] { try solver.state() }
+  public func loadState(_ state: [(name: String, tensor: Tensor)]) throws { try solver.loadState(state) }
+}
