@@ -12,21 +12,33 @@ public protocol DualOptimizer: AnyObject {
   var multipliers: [Multiplier] { get }
   /// The dual step size `η_λ`.
   var learningRate: Double { get set }
+  /// Per-entry state (momentum buffers, PI error averages) with its restart and checkpoint code.
+  var slots: DualOptimizerState { get set }
   /// One ascent step on every multiplier holding a `dualGradient`.
   func step() throws
+}
+
+extension DualOptimizer {
   /// Forgets the state of `multiplier`'s entries at `indices` (used by dual restarts), so the next
   /// update of those entries is a first update.
-  func resetState(of multiplier: Multiplier, at indices: Tensor) throws
+  public func resetState(of multiplier: Multiplier, at indices: Tensor) throws {
+    guard let i = position(of: multiplier) else { return }
+    try Torch.withNoGrad { try slots.reset(i, at: indices) }
+  }
+
   /// Named copies of the state: `lr` and `state.<i>.<slot>` for multiplier `i`.
-  func state() throws -> [(name: String, tensor: Tensor)]
+  public func state() throws -> [(name: String, tensor: Tensor)] { try slots.export(learningRate: learningRate) }
+
   /// Restores what `state()` returned; throws on unknown or mis-shaped entries.
-  func loadState(_ state: [(name: String, tensor: Tensor)]) throws
+  public func loadState(_ state: [(name: String, tensor: Tensor)]) throws {
+    if let lr = try slots.restore(state, multipliers: multipliers, owner: "\(type(of: self))") { learningRate = lr }
+  }
 }
 
 /// Per-multiplier dense state tensors (Optim's `OptimizerSlots`, one owner per multiplier) plus a
 /// per-entry "has been updated" mask, allocated on the first step, shared by the dual optimizers'
 /// update, restart and checkpoint code.
-struct DualSlots {
+public struct DualOptimizerState {
   var slots: OptimizerSlots
   /// Per multiplier: bool mask of entries updated at least once.
   var seen: [Tensor?]
@@ -35,7 +47,8 @@ struct DualSlots {
   /// [slot][multiplier]
   var values: [[Tensor?]] { slots.values }
 
-  init(names: [String], count: Int) {
+  /// Empty state with the given slot names for `count` multipliers.
+  public init(names: [String], count: Int) {
     slots = OptimizerSlots(names: names, count: count)
     seen = Array(repeating: nil, count: count)
   }
@@ -73,7 +86,7 @@ struct DualSlots {
     let restored = try OptimizerSlots.restoring(
       state, names: names + ["initialized"], like: multipliers.map(\.store.value), owner: owner,
       ownerName: { "multiplier '\(multipliers[$0].name)'" }, fail: ConstrainedError.init)
-    var fresh = DualSlots(names: names, count: multipliers.count)
+    var fresh = DualOptimizerState(names: names, count: multipliers.count)
     for i in multipliers.indices {
       let present = restored.slots.values.map { $0[i] != nil }
       guard present.allSatisfy({ $0 }) || present.allSatisfy({ !$0 }) else {

@@ -18,7 +18,7 @@ public final class DualSGD: DualOptimizer {
   public let momentum: Double, dampening: Double
   /// Whether the step looks ahead along the momentum (`g + μ b`).
   public let nesterov: Bool
-  var slots: DualSlots
+  public var slots: DualOptimizerState
 
   /// - Throws: `ConstrainedError` for a negative learning rate or momentum, Nesterov without
   ///   momentum or with dampening, or a multiplier listed twice.
@@ -35,7 +35,7 @@ public final class DualSGD: DualOptimizer {
     self.momentum = momentum
     self.dampening = dampening
     self.nesterov = nesterov
-    slots = DualSlots(names: ["momentum_buffer"], count: multipliers.count)
+    slots = DualOptimizerState(names: ["momentum_buffer"], count: multipliers.count)
   }
 
   public func step() throws {
@@ -60,17 +60,6 @@ public final class DualSGD: DualOptimizer {
         try m.assign(lambda, at: idx)
       }
     }
-  }
-
-  public func resetState(of multiplier: Multiplier, at indices: Tensor) throws {
-    guard let i = position(of: multiplier) else { return }
-    try Torch.withNoGrad { try slots.reset(i, at: indices) }
-  }
-
-  public func state() throws -> [(name: String, tensor: Tensor)] { try slots.export(learningRate: learningRate) }
-
-  public func loadState(_ state: [(name: String, tensor: Tensor)]) throws {
-    if let lr = try slots.restore(state, multipliers: multipliers, owner: "DualSGD") { learningRate = lr }
   }
 }
 

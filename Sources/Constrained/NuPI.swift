@@ -27,7 +27,7 @@ public final class NuPI: DualOptimizer {
   public let kp: Double, ki: Double, nu: Double
   /// Choice of `ξ_{−1}` on each entry's first update.
   public let initialization: Initialization
-  var slots: DualSlots
+  public var slots: DualOptimizerState
 
   /// - Throws: `ConstrainedError` for a negative learning rate, `ν` outside (−1, 1), or a
   ///   multiplier listed twice.
@@ -42,7 +42,7 @@ public final class NuPI: DualOptimizer {
     self.ki = ki
     self.nu = nu
     self.initialization = initialization
-    slots = DualSlots(names: ["xi"], count: multipliers.count)
+    slots = DualOptimizerState(names: ["xi"], count: multipliers.count)
   }
 
   /// Whether the proportional term is active (otherwise nuPI is SGD with step `η K_I` and keeps no state).
@@ -69,16 +69,5 @@ public final class NuPI: DualOptimizer {
         try m.assign(lambda, at: idx)
       }
     }
-  }
-
-  public func resetState(of multiplier: Multiplier, at indices: Tensor) throws {
-    guard let i = position(of: multiplier) else { return }
-    try Torch.withNoGrad { try slots.reset(i, at: indices) }
-  }
-
-  public func state() throws -> [(name: String, tensor: Tensor)] { try slots.export(learningRate: learningRate) }
-
-  public func loadState(_ state: [(name: String, tensor: Tensor)]) throws {
-    if let lr = try slots.restore(state, multipliers: multipliers, owner: "NuPI") { learningRate = lr }
   }
 }

@@ -4,13 +4,20 @@ import Torch
 /// The command-line jobs as library calls: each reads its inputs, runs, writes its outputs and
 /// returns what it has to say.
 public enum Jobs {
-  /// Trains a new dense `model` on `data` and saves it to `output`; returns the test accuracy.
+  /// Trains a new dense `model` on `data` and saves it to `output`; says where and its test accuracy.
   public static func trainDense(data: DataSpec, model: ModelKind, config: DenseTrainingConfig, output: String,
-                                progress: ProgressReporter = ProgressReporter()) throws -> Double {
+                                progress: ProgressReporter = ProgressReporter()) throws -> String {
     let dataset = try data.load()
     let net = try DenseTrainer.trainNew(model, on: dataset, config: config, progress: progress)
     try DenseModelFile.save(net, to: output)
-    return try Evaluator.predict(net, on: dataset.test).accuracy
+    let accuracy = try Evaluator.predict(net, on: dataset.test).accuracy
+    return "saved \(output); test accuracy \(String(format: "%.2f%%", 100 * accuracy))"
+  }
+
+  /// The demo (`DemoRun`) into the folder `output`; returns its Markdown report.
+  public static func demo(_ config: DemoConfig, output: String, progress: ProgressReporter = ProgressReporter()) throws -> String {
+    try config.run.validate()
+    return try DemoRun.run(config, output: URL(fileURLWithPath: output), progress: progress).markdown
   }
 
   /// Prunes the dense model in `denseFile` with `config` into the run directory `output` (resumed

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Experiments
-import Foundation
 
 extension ModelKind: ExpressibleByArgument {}
 extension MethodKind: ExpressibleByArgument {}
@@ -78,8 +77,7 @@ struct Train: ParsableCommand {
   }
 
   func run() throws {
-    let accuracy = try library { try Jobs.trainDense(data: data.spec, model: model, config: config, output: output) }
-    print("saved \(output); test accuracy \(String(format: "%.2f%%", 100 * accuracy))")
+    print(try library { try Jobs.trainDense(data: data.spec, model: model, config: config, output: output) })
   }
 }
 

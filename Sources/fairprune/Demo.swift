@@ -1,6 +1,5 @@
 import ArgumentParser
 import Experiments
-import Foundation
 
 struct Demo: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -21,10 +20,6 @@ struct Demo: ParsableCommand {
     config.run.seed = seed
     config.run.threads = threads
     config.dense.seed = seed
-    let result = try library {
-      try config.run.validate()
-      return try DemoRun.run(config, output: URL(fileURLWithPath: output))
-    }
-    print(result.markdown)
+    print(try library { try Jobs.demo(config, output: output) })
   }
 }
