@@ -23,8 +23,8 @@ public enum DatasetSource: String, CaseIterable, Codable, Sendable {
 ///
 /// Defaults follow SPEC.md 7.1-7.2 (UTKFace and FairFace: race target and race groups, ImageNet
 /// normalization; CIFAR-100: fine label target and groups). Images are decoded once (optionally
-/// resized to `imageSize` x `imageSize`) and held in memory as normalized float tensors, so
-/// random augmentation happens on those tensors (`RunConfig.horizontalFlip`).
+/// resized to `imageSize` x `imageSize`) and held in memory as uint8; batches are normalized (and
+/// augmented, `horizontalFlip`) as they are drawn. This is the one place augmentation is set.
 public struct DataSpec: Sendable, Equatable, Codable {
   public var source: DatasetSource = .synthetic
   /// The dataset folder (image-csv: the folder the CSV paths are relative to; tabular-csv: the CSV file).
@@ -43,6 +43,9 @@ public struct DataSpec: Sendable, Equatable, Codable {
   public var validationFraction = 0.0
   /// Seed of the synthetic data and of the validation hold-out.
   public var seed: UInt64 = 1234
+  /// Mirror a random half of each training batch; nil: the format's default (SPEC.md 7.2: on for
+  /// UTKFace, FairFace and CelebA faces, off otherwise).
+  public var horizontalFlip: Bool?
   /// Image decoding threads (not part of what the data is, so not recorded).
   public var decodeThreads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -50,6 +53,7 @@ public struct DataSpec: Sendable, Equatable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case source, root, csv, target, protected, seed
+    case horizontalFlip = "horizontal_flip"
     case imageSize = "image_size"
     case cacheDirectory = "cache_directory"
     case validationFraction = "validation_fraction"
@@ -57,6 +61,17 @@ public struct DataSpec: Sendable, Equatable, Codable {
 
   /// Reads, splits, decodes and normalizes the data; errors name the file, line or setting.
   public func load() throws -> GroupedDataset {
+    var data = try loadSplits()
+    data.train = try data.train.with(horizontalFlip: flipsTrainingImages)
+    return data
+  }
+
+  /// Whether training batches are mirrored at random: the setting, else the format's default.
+  public var flipsTrainingImages: Bool {
+    horizontalFlip ?? [.utkface, .fairface, .celeba].contains(source)
+  }
+
+  func loadSplits() throws -> GroupedDataset {
     if let imageSize, imageSize < 1 { throw ConfigError("image_size = \(imageSize): must be positive") }
     let split = SplitOptions(validationFraction: validationFraction, validationSeed: seed)
     switch source {
@@ -76,7 +91,7 @@ public struct DataSpec: Sendable, Equatable, Codable {
       if let target, target != "fine" { throw ConfigError("target = \(target): CIFAR-100's target is the fine label") }
       let cifar = CIFAR100(root: try rootURL(), protected: try parseProtected(default: "fine"), split: split)
       if imageSize != nil { throw ConfigError("image_size: CIFAR-100 images are used at their native 32x32") }
-      return try cifar.read().materialize()
+      return try cifar.read().grouped(horizontalFlip: false)
     case .celeba:
       let celeba = CelebA(root: try rootURL(), target: try required(target, "target"), protected: try requiredList(protected, "protected"))
       return try decode(celeba.read(), train: BatchTransform(horizontalFlip: true, normalization: .imageNet),
@@ -121,11 +136,11 @@ public struct DataSpec: Sendable, Equatable, Codable {
     return value
   }
 
-  /// Decodes a manifest's images (resized to `imageSize`, else `native`) into normalized tensors.
+  /// Decodes a manifest's images (resized to `imageSize`, else `native`) into uint8 image splits.
   func decode(_ manifest: ImageDatasetManifest, train: BatchTransform, eval: BatchTransform,
               native: DecodeTransform = .none) throws -> GroupedDataset {
     let resize = imageSize.map { DecodeTransform(resize: .exact(height: $0, width: $0)) } ?? native
     let options = ImageLoadOptions(decode: resize, threads: decodeThreads, cacheDirectory: cacheDirectory.map { URL(fileURLWithPath: $0) })
-    return try manifest.load(trainTransform: train, evalTransform: eval, options: options).materialize()
+    return try manifest.load(trainTransform: train, evalTransform: eval, options: options).grouped(horizontalFlip: false)
   }
 }

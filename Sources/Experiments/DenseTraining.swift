@@ -21,8 +21,6 @@ public struct DenseTrainingConfig: Codable, Sendable, Equatable {
   public var weightDecay = 5e-4
   /// LR ×0.1 at these fractions of the epochs.
   public var milestones: [Double] = [0.6, 0.8]
-  /// Mirror a random half of each batch (image data).
-  public var horizontalFlip = false
   public var threads = 2
   public var seed: UInt64 = 0
   public init() {}
@@ -56,22 +54,24 @@ public enum DenseTrainer {
     }
     let schedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
                                      totalEpochs: config.epochs)
+    // One seeded loader: epoch e's order and flips follow from (seed, e), not from libtorch's generator.
+    let loader = try DataLoader(split, batchSize: config.batchSize, shuffle: true, seed: config.seed, prefetch: split.prefetchDepth)
     model.train()
     progress.begin()
     var losses: [Double] = []
     for epoch in 0..<config.epochs {
       opt.learningRate = schedule.learningRate(epoch: epoch)
-      let batches = try SplitBatches(split, batchSize: config.batchSize, shuffleSeed: config.seed &+ UInt64(epoch),
-                                     horizontalFlip: config.horizontalFlip)
+      let batches = loader.batches(epoch: epoch)
       var total = 0.0
-      for (i, batch) in batches.enumerated() {
-        let b = try batch.get()
+      var i = 0
+      while let b = try batches.next() {
+        defer { i += 1 }
         try opt.zeroGrad()
         let loss = try Tensor.crossEntropy(model(b.inputs), targets: b.targets)
         try loss.backward()
         try opt.step()
         total += try loss.item() * Double(b.targets.count)
-        progress.batch(phase: "dense", epoch: epoch, epochs: config.epochs, batch: i + 1, batches: batches.count)
+        progress.batch(phase: "dense", epoch: epoch, epochs: config.epochs, batch: i + 1, batches: batches.batchCount)
       }
       losses.append(total / Double(split.count))
       progress.line("dense epoch \(epoch + 1)/\(config.epochs): loss \(String(format: "%.4f", losses.last!))")

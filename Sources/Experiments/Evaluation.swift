@@ -20,14 +20,24 @@ public enum Evaluator {
     defer { model.train(wasTraining) }
     var correct: [Tensor] = []
     var losses: [Tensor] = []
+    let loader = try DataLoader(try split.withoutAugmentation, batchSize: batchSize, prefetch: split.prefetchDepth)
+    let batches = loader.batches(epoch: 0)
     try Torch.withNoGrad {
-      for batch in SplitBatches(split, batchSize: batchSize) {
-        let b = try batch.get()
+      while let b = try batches.next() {
         let logits = try model(b.inputs)
         correct.append(try logits.argmax(dim: 1).eq(b.targets))
         losses.append(try Tensor.crossEntropy(logits, targets: b.targets, reduction: .none))
       }
     }
     return SplitPredictions(correct: try Tensor.cat(correct), losses: try Tensor.cat(losses))
+  }
+}
+
+extension GroupedSplit {
+  /// Batches to build ahead on a background thread: decoding images overlaps the model's work;
+  /// slicing in-memory tensors is cheaper than a thread hand-off.
+  var prefetchDepth: Int {
+    if case .images = storage { return 2 }
+    return 0
   }
 }

@@ -14,7 +14,7 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
 
   /// Builds the model for `data`: its input shape and class count.
   public func make(for data: GroupedDataset) throws -> any Module {
-    try make(inputShape: Array(data.train.inputs.shape.dropFirst()), numClasses: data.info.numClasses)
+    try make(inputShape: data.train.sampleShape, numClasses: data.info.numClasses)
   }
 
   /// Builds the model for inputs of shape [C, H, W] (MLP flattens them).

@@ -72,23 +72,26 @@ public final class PruneRun {
       progress.line("resuming \(config.method.rawValue) after epoch \(resumed.epoch + 1)")
     }
 
+    // Epoch e's order and flips follow from (seed, e): a resumed run sees the batches it would have seen.
+    let loader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 7919,
+                                prefetch: data.train.prefetchDepth)
     progress.begin()
     for epoch in startEpoch..<config.epochs {
       if epoch <= config.lastPruningEpoch { _ = try masks.prune(epoch: epoch, schedule: gmp, using: pruner) }
       optimizer.learningRate = lrSchedule.learningRate(epoch: epoch)
       let mitigate = config.mitigationWhilePruning || epoch >= config.lastPruningEpoch
-      let batches = try SplitBatches(data.train, batchSize: config.batchSize, shuffleSeed: config.seed &+ 7919 &* UInt64(epoch + 1),
-                                     horizontalFlip: config.horizontalFlip)
+      let batches = loader.batches(epoch: epoch)
       var lossSum = 0.0
-      for (i, batch) in batches.enumerated() {
-        let b = try batch.get()
+      var i = 0
+      while let b = try batches.next() {
+        defer { i += 1 }
         let record = try tuner.step(inputs: b.inputs, targets: b.targets, attributes: b.attributes, mitigate: mitigate)
         lossSum += record.loss * Double(record.count)
         steps.append(StepLog(epoch: epoch, step: i, loss: record.loss, lagrangian: record.lagrangian,
                              multiplierMax: record.multiplierMax, multiplierSum: record.multiplierSum,
                              measured: record.measured, maxViolation: record.maxViolation))
         progress.batch(phase: config.method.rawValue, epoch: epoch - startEpoch, epochs: config.epochs - startEpoch,
-                       batch: i + 1, batches: batches.count)
+                       batch: i + 1, batches: batches.batchCount)
       }
       guard lossSum.isFinite else {
         throw ConfigError("\(config.method.rawValue) diverged in epoch \(epoch + 1): the training loss is \(lossSum); " +

@@ -59,8 +59,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Protected attributes (column names of the dataset) that form the groups; empty = all.
   public var groupAttributes: [String] = []
   public var groupMode: GroupSpec.Mode = .intersectional
-  /// Mirror a random half of each training batch (image data; SPEC 7.2 for UTKFace/FairFace).
-  public var horizontalFlip = false
   public var seed: UInt64 = 0
   public var threads = 2
 
@@ -104,7 +102,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case mitigationWhilePruning = "mitigation_while_pruning"
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
-    case horizontalFlip = "horizontal_flip"
   }
 }
 

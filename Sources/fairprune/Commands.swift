@@ -28,6 +28,8 @@ struct DataOptions: ParsableArguments {
   @Option(help: "Cache decoded images in this folder.") var cacheDir: String?
   @Option(help: "Fraction of each group of train held out as validation.") var validationFraction: Double = 0
   @Option(help: "Seed of the synthetic data and of the validation hold-out.") var dataSeed: UInt64 = 1234
+  @Flag(inversion: .prefixedNo, help: "Mirror a random half of each training batch (default: on for utkface, fairface and celeba).")
+  var horizontalFlip: Bool?
 
   var spec: DataSpec {
     var s = DataSpec(source: dataset)
@@ -39,6 +41,7 @@ struct DataOptions: ParsableArguments {
     s.cacheDirectory = cacheDir
     s.validationFraction = validationFraction
     s.seed = dataSeed
+    s.horizontalFlip = horizontalFlip
     return s
   }
 }
@@ -52,7 +55,6 @@ struct Train: ParsableCommand {
   @Option(help: "Learning rate.") var learningRate: Double = 0.05
   @Option(help: "Batch size.") var batchSize: Int = 128
   @Option(help: "Weight decay.") var weightDecay: Double = 5e-4
-  @Flag(help: "Mirror a random half of each batch (image data).") var horizontalFlip = false
   @Option(help: "Intra-op threads.") var threads: Int = 2
   @Option(help: "Seed of initialization and data order.") var seed: UInt64 = 0
   @Option(help: "Output file (.safetensors).") var output: String = "dense.safetensors"
@@ -70,7 +72,6 @@ struct Train: ParsableCommand {
     c.learningRate = learningRate
     c.batchSize = batchSize
     c.weightDecay = weightDecay
-    c.horizontalFlip = horizontalFlip
     c.threads = threads
     c.seed = seed
     return c
@@ -105,7 +106,6 @@ struct Prune: ParsableCommand {
   @Option(help: "L2 coefficient in the objective (\(defaults.weightDecay)).") var weightDecay: Double?
   @Option(help: "L2 scope: \(choices(WeightDecayScope.self)) (\(defaults.weightDecayScope.rawValue)).") var weightDecayScope: WeightDecayScope?
   @Option(help: "How protected attributes form groups: \(choices(GroupSpec.Mode.self)) (\(defaults.groupMode.rawValue)).") var groupMode: GroupSpec.Mode?
-  @Flag(help: "Mirror a random half of each training batch (image data).") var horizontalFlip = false
   @Flag(help: "Include the L2 term in the constraints' overall loss, as the released CEAG code does.") var reproduceInPlaceL2Quirk = false
   @Option(help: "Intra-op threads (\(defaults.threads)).") var threads: Int?
   @Option(help: "Seed (\(defaults.seed)).") var seed: UInt64?
@@ -126,7 +126,6 @@ struct Prune: ParsableCommand {
     o[.weightDecay] = weightDecay
     o[.weightDecayScope] = weightDecayScope?.rawValue
     o[.groupMode] = groupMode?.rawValue
-    o[.horizontalFlip] = horizontalFlip ? true : nil
     o[.reproduceInPlaceL2Quirk] = reproduceInPlaceL2Quirk ? true : nil
     o[.threads] = threads
     o[.seed] = seed

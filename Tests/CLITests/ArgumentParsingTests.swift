@@ -57,7 +57,7 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(train.optimizer, .adam)
     XCTAssertEqual(train.learningRate, 0.01)
     XCTAssertEqual(train.batchSize, 16)
-    XCTAssertTrue(train.horizontalFlip)
+    XCTAssertEqual(train.data.spec.horizontalFlip, true)
     XCTAssertEqual(train.seed, 9)
     XCTAssertEqual(train.output, "d.safetensors")
   }
@@ -88,6 +88,9 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(evaluate.modelFile, "m.safetensors")
     XCTAssertEqual(evaluate.model, .resnet18)
     XCTAssertEqual(evaluate.data.spec.imageSize, 32)
+    XCTAssertNil(evaluate.data.spec.horizontalFlip, "the format decides")
+    let noFlip = try parse(Evaluate.self, ["evaluate", "--model-file", "m", "--dataset", "utkface", "--no-horizontal-flip"])
+    XCTAssertEqual(noFlip.data.spec.horizontalFlip, false)
     let report = try parse(Report.self, ["report", "runs/a", "runs/b", "--plots", "p"])
     XCTAssertEqual(report.runs, ["runs/a", "runs/b"])
     XCTAssertEqual(report.plots, "p")

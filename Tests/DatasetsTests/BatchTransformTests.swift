@@ -85,7 +85,7 @@ final class BatchTransformTests: XCTestCase {
 
   func testMaterializeGivesFloatTensors() throws {
     let grouped = try split(BatchTransform(crop: .random(height: 2, width: 2, padding: 0), horizontalFlip: true)).materialize()
-    XCTAssertEqual(grouped.inputs.shape, [2, 3, 2, 2])
+    XCTAssertEqual(try grouped.materializedInputs().shape, [2, 3, 2, 2])
     XCTAssertEqual(try grouped.targets.toArray(Int64.self), [3, 1])
   }
 

@@ -30,13 +30,14 @@ final class TabularCSVTests: DatasetsTestCase {
     XCTAssertEqual(report.means, [36])
     XCTAssertEqual(report.standardDeviations[0], 104.0.squareRoot(), accuracy: 1e-12)
     XCTAssertEqual(report.imputed, 2)
-    XCTAssertEqual(data.train.inputs.shape, [6, 4])
-    let train = try data.train.inputs.toArray(Float.self)
+    XCTAssertEqual(data.train.count, 6)
+    XCTAssertEqual(data.train.sampleShape, [4])
+    let train = try data.train.materializedInputs().toArray(Float.self)
     XCTAssertEqual(train[0], Float((20.0 - 36) / 104.0.squareRoot()), accuracy: 1e-6)
     XCTAssertEqual(Array(train[1..<4]), [1, 0, 0])
     XCTAssertEqual(Array(train[12..<16]), [Float((50.0 - 36) / 104.0.squareRoot()), 0, 0, 0])  // job '?' -> zeros
     XCTAssertEqual(train[16], 0)  // age '?' -> the training mean -> 0
-    let test = try data.test.inputs.toArray(Float.self)
+    let test = try data.test.materializedInputs().toArray(Float.self)
     XCTAssertEqual(Array(test[5..<8]), [0, 0, 0])  // job 'z' never seen in training
     XCTAssertEqual(try data.train.targets.toArray(Int64.self), [0, 1, 0, 1, 1, 0])
     XCTAssertEqual(try data.test.attributes.toArray(Int64.self), [1, 0])
@@ -66,7 +67,7 @@ final class TabularCSVTests: DatasetsTestCase {
     XCTAssertEqual(data.train.count + (data.validation?.count ?? 0), 15)
     XCTAssertEqual(data.validation?.count, 4)  // ceil(0.2 * 4) + ceil(0.2 * 11) = 1 + 3
     let (again, _) = try reader.read()
-    XCTAssertTrue(try data.test.inputs.equals(again.test.inputs))
+    XCTAssertTrue(try data.test.materializedInputs().equals(again.test.materializedInputs()))
   }
 
   func testBadLabelsAndColumns() throws {

@@ -1,6 +1,7 @@
 import Datasets
 import Experiments
 import Foundation
+import TestSupport
 import Torch
 import XCTest
 
@@ -36,12 +37,15 @@ final class DataSpecTests: XCTestCase {
     XCTAssertEqual(data.info.attributes.map(\.name), ["race", "gender"])
     XCTAssertEqual(data.train.count + data.test.count, 10)
     XCTAssertEqual(data.test.count, 2)  // int(0.2 * 10)
-    XCTAssertEqual(data.train.inputs.shape, [8, 3, 8, 8])
+    XCTAssertEqual(data.train.count, 8)
+    XCTAssertEqual(data.train.sampleShape, [3, 8, 8])
+    XCTAssertTrue(data.train.horizontalFlip, "UTKFace trains with flips by default (SPEC 7.2)")
+    XCTAssertFalse(data.test.horizontalFlip)
     for split in [data.train, data.test] {
       let races = try split.targets.toArray(Int64.self)
       XCTAssertEqual(try split.attributes.select(dim: 1, index: 0).toArray(Int64.self), races)
       // ImageNet normalization of the red channel: (40 r / 255 - 0.485) / 0.229, JPEG error aside.
-      let red = try split.inputs.select(dim: 1, index: 0).mean(dims: [1, 2]).toArray(Float.self)
+      let red = try split.materializedInputs().select(dim: 1, index: 0).mean(dims: [1, 2]).toArray(Float.self)
       for (value, race) in zip(red, races) {
         XCTAssertEqual(Double(value), (40 * Double(race) / 255 - 0.485) / 0.229, accuracy: 0.03)
       }
@@ -59,7 +63,9 @@ final class DataSpecTests: XCTestCase {
     let data = try spec.load()
     XCTAssertEqual(data.train.count + data.test.count, 20)
     XCTAssertEqual(data.info.attributes, [ProtectedAttribute(name: "group", values: ["a", "b"])])
-    XCTAssertEqual(data.train.inputs.shape, [16, 1])  // one standardized numeric feature
+    XCTAssertEqual(data.train.count, 16)
+    XCTAssertEqual(data.train.sampleShape, [1])  // one standardized numeric feature
+    XCTAssertFalse(data.train.horizontalFlip)
   }
 
   func testMissingSettingsAreNamed() {
@@ -85,9 +91,10 @@ final class DataSpecTests: XCTestCase {
     // 64 one-row images [0, 1, 2]: a flipped one reads [2, 1, 0].
     let inputs = try Tensor([Float](repeating: 0, count: 64 * 3)).reshaped([64, 1, 1, 3])
       + Tensor([Float(0), 1, 2]).reshaped([1, 1, 1, 3])
-    let split = try GroupedSplit(inputs: inputs, targets: Tensor.arange(64), attributes: Tensor.zeros([64, 1], dtype: .int64))
+    let split = try GroupedSplit(inputs: inputs, targets: Tensor.arange(64), attributes: Tensor.zeros([64, 1], dtype: .int64),
+                                 horizontalFlip: true)
     func firstColumn(seed: UInt64) throws -> [Float] {
-      let batch = try SplitBatches(split, batchSize: 64, shuffleSeed: seed, horizontalFlip: true).map { try $0.get() }[0]
+      let batch = try DataLoader(split, batchSize: 64, shuffle: true, seed: seed).makeBatch(epoch: 0, batch: 0)
       let rows = try batch.inputs.reshaped([64, 3]).toArray(Float.self)
       for k in 0..<64 {
         let row = Array(rows[(3 * k)..<(3 * k + 3)])
@@ -99,8 +106,12 @@ final class DataSpecTests: XCTestCase {
     let flipped = flips.filter { $0 == 2 }.count
     XCTAssertTrue((16...48).contains(flipped), "\(flipped) of 64 flipped")
     XCTAssertEqual(try firstColumn(seed: 5), flips)  // same seed, same flips
-    XCTAssertThrowsError(try SplitBatches(try GroupedSplit(inputs: Tensor.zeros([4, 3]), targets: Tensor.arange(4),
-                                                           attributes: Tensor.zeros([4, 1], dtype: .int64)),
-                                          batchSize: 2, shuffleSeed: 0, horizontalFlip: true))
+    XCTAssertNotEqual(try firstColumn(seed: 6), flips)
+    XCTAssertEqual(try split.withoutAugmentation.makeBatch(Array(0..<64), seed: 5).inputs.reshaped([64, 3]).toArray(Float.self),
+                   [Float](repeating: 0, count: 64).indices.flatMap { _ in [Float(0), 1, 2] }, "evaluation never flips")
+    assertThrows(DatasetError.self, "horizontal flip needs image inputs") {
+      try GroupedSplit(inputs: Tensor.zeros([4, 3]), targets: Tensor.arange(4), attributes: Tensor.zeros([4, 1], dtype: .int64),
+                       horizontalFlip: true)
+    }
   }
 }

@@ -26,7 +26,7 @@ final class PipelineTests: XCTestCase {
     let config = DemoConfig()
     let data = try config.data.make().make()
     Torch.manualSeed(0)
-    let dense = try ModelKind.mlp.make(inputShape: Array(data.train.inputs.shape.dropFirst()), numClasses: data.info.numClasses)
+    let dense = try ModelKind.mlp.make(inputShape: data.train.sampleShape, numClasses: data.info.numClasses)
     try DenseTrainer.train(dense, on: data.train, config: config.dense, progress: quietProgress())
     Self.cached = (data, dense)
     return (data, dense)

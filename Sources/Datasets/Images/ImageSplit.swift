@@ -80,6 +80,13 @@ public struct ImageDataset: Sendable {
     self.skipped = skipped
   }
 
+  /// The splits as image-backed `GroupedSplit`s (uint8 in memory); train mirrors images when
+  /// `horizontalFlip`.
+  public func grouped(horizontalFlip: Bool) throws -> GroupedDataset {
+    GroupedDataset(info: info, train: try GroupedSplit(images: train, horizontalFlip: horizontalFlip),
+                   test: try GroupedSplit(images: test), validation: try validation.map { try GroupedSplit(images: $0) })
+  }
+
   /// All splits as float tensors (`ImageSplit.materialize`).
   public func materialize() throws -> GroupedDataset {
     GroupedDataset(info: info, train: try train.materialize(), test: try test.materialize(),

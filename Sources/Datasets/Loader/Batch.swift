@@ -30,16 +30,6 @@ public protocol BatchSource: Sendable {
   func makeBatch(_ indices: [Int], seed: UInt64) throws -> Batch
 }
 
-extension GroupedSplit: BatchSource {
-  /// Rows of the in-memory tensors; `seed` is unused (no augmentation).
-  public func makeBatch(_ indices: [Int], seed: UInt64) throws -> Batch {
-    try checkIndices(indices, count: count)
-    let index = try Tensor(indices.map(Int64.init))
-    return Batch(inputs: try inputs.indexSelect(dim: 0, index: index), targets: try targets.indexSelect(dim: 0, index: index),
-                 attributes: try attributes.indexSelect(dim: 0, index: index), indices: indices)
-  }
-}
-
 /// Throws unless every index lies in 0..<count.
 func checkIndices(_ indices: [Int], count: Int) throws {
   if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
