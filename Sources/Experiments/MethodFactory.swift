@@ -8,17 +8,32 @@ extension RunConfig {
   public func makeMethod(model: any Module, primal: any Optimizer, groups: GroupSpec, dense: DenseReference) throws
     -> any FineTuningMethod {
     let objective = FineTuningObjective(model: model, weightDecay: weightDecay, scope: weightDecayScope)
+    let usesBuffers = method == .ceag || method == .elRB
+    let options = GroupConstraintOptions(bufferSize: usesBuffers ? bufferSize : nil, minGroupSize: minGroupSize,
+                                         referenceBufferOverall: referenceBufferOverall)
     switch method {
     case .nft, .nftES:
       return NaiveFineTuning(objective: objective, primal: primal)
     case .el, .elRB:
-      return try EqualizedLoss(objective: objective, primal: primal, groups: groups, absolute: equalizedLossAbsolute,
-                               dualLearningRate: dualLearningRate, bufferSize: method == .elRB ? bufferSize : nil,
+      return try EqualizedLoss(objective: objective, primal: primal, groups: groups, groupCounts: dense.groupCounts,
+                               absolute: equalizedLossAbsolute, dual: dualUpdate, options: options,
                                reproduceInPlaceL2Quirk: reproduceInPlaceL2Quirk)
     case .ceag, .ceagNoRB:
       return try CEAG(objective: objective, primal: primal, groups: groups, dense: dense, tolerance: tolerance,
-                      dualLearningRate: dualLearningRate, bufferSize: method == .ceag ? bufferSize : nil,
-                      reproduceInPlaceL2Quirk: reproduceInPlaceL2Quirk)
+                      dual: dualUpdate, options: options, reproduceInPlaceL2Quirk: reproduceInPlaceL2Quirk)
     }
+  }
+
+  /// The dual optimizer the settings name.
+  public var dualUpdate: DualUpdate {
+    switch dualOptimizer {
+    case .sgd: return .gradientAscent(learningRate: dualLearningRate, momentum: dualMomentum)
+    case .nupi: return .nuPI(learningRate: dualLearningRate, kp: nupiKp, nu: nupiNu)
+    }
+  }
+
+  /// Groups too small to constrain (`min_group_size`), by their training counts.
+  public func unconstrainedGroups(trainingCounts: [Int]) -> Set<Int> {
+    Set(trainingCounts.indices.filter { trainingCounts[$0] < minGroupSize })
   }
 }

@@ -59,6 +59,11 @@ public final class PruneRun {
     let pruner: any Pruner = config.structured ? StructuredChannelPruner() : LayerwiseMagnitudePruner()
     let lrSchedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
                                        totalEpochs: config.epochs)
+    let unconstrained = config.unconstrainedGroups(trainingCounts: densePerformance["train"]!.groupCounts)
+    if !unconstrained.isEmpty {
+      progress.line("not constrained (fewer than \(config.minGroupSize) training samples): "
+                    + unconstrained.sorted().map { groups.groupNames[$0] }.joined(separator: ", "))
+    }
     let tuner = try config.makeMethod(model: model, primal: optimizer, groups: groups,
                                       dense: try DenseReference(densePerformance["train"]!))
 
@@ -101,7 +106,8 @@ public final class PruneRun {
       let multiplierMax = try tuner.multipliers().map { try $0.max().item() }
       for (name, split) in splits {
         let sparse = try performance(of: model, on: split, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
-        let metrics = try DisparityMetrics(dense: densePerformance[name]!, sparse: sparse, spec: groups, tolerance: config.tolerance)
+        let metrics = try DisparityMetrics(dense: densePerformance[name]!, sparse: sparse, spec: groups, tolerance: config.tolerance,
+                                           unconstrained: unconstrained)
         history.append(EpochMetrics(epoch: epoch, split: name, sparsity: sparsity, learningRate: optimizer.learningRate,
                                     trainLoss: name == "train" ? lossSum / Double(data.train.count) : nil,
                                     multiplierMax: multiplierMax, metrics: metrics))

@@ -37,12 +37,15 @@ public enum ReportMarkdown {
       out += [h, rl]
       guard let groups = reports[0].splits[s]?.groups else { continue }
       for (i, g) in groups.enumerated() {
-        var row = "| \(g.name) | \(g.count) | \(pct(g.denseAccuracy)) |"
+        var row = "| \(g.name)\(g.constrained ? "" : " *") | \(g.count) | \(pct(g.denseAccuracy)) |"
         for r in reports {
           let rg = r.splits[s].flatMap { i < $0.groups.count ? $0.groups[i] : nil }
           row += " \(pct(rg?.accuracy)) | \(pct(rg?.excessGap)) |"
         }
         out.append(row)
+      }
+      if groups.contains(where: { !$0.constrained }) {
+        out += ["", "\\* too few training samples (`min_group_size`): reported, not constrained, and not counted in Ψ_PW, max ψ_g or the verdict."]
       }
     }
     return out.joined(separator: "\n") + "\n"

@@ -21,6 +21,14 @@ public enum MethodKind: String, Codable, CaseIterable, Sendable {
   public var epochSelection: EpochSelection { self == .nftES ? .bestSelectionAccuracy : .last }
 }
 
+/// The dual optimizer of a constrained method.
+public enum DualOptimizerKind: String, Codable, CaseIterable, Sendable {
+  /// Projected gradient ascent (`DualSGD`), optionally with momentum.
+  case sgd
+  /// The nuPI controller (`NuPI`).
+  case nupi
+}
+
 /// Every setting of a prune-and-fine-tune run. Defaults suit the built-in synthetic data;
 /// the paper's protocol values are in SPEC 7.4.
 public struct RunConfig: Codable, Sendable, Equatable {
@@ -52,6 +60,19 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Replay-buffer capacity k per group.
   public var bufferSize = 40
   public var dualLearningRate = 1e-2
+  /// How multipliers move: projected gradient ascent (`sgd`, with `dual_momentum`) or nuPI.
+  public var dualOptimizer: DualOptimizerKind = .sgd
+  /// Heavy-ball momentum of `sgd` dual ascent, in [0, 1).
+  public var dualMomentum = 0.0
+  /// nuPI's proportional gain K_P (≥ 0) and EMA coefficient ν in (−1, 1); K_I is 1.
+  public var nupiKp = 1.0
+  public var nupiNu = 0.0
+  /// Groups with fewer training samples are reported but neither constrained nor counted in the
+  /// verdict: an accuracy measured on n samples moves in steps of 1/n, too coarse for ε.
+  public var minGroupSize = 10
+  /// Â as the unweighted mean of the full replay buffers, as the reference code (biased when
+  /// groups differ in size and accuracy); default: weighted by training group sizes, as A_d.
+  public var referenceBufferOverall = false
   /// Equalized loss uses |L_g − L| (true, the paper's runs) or L_g − L.
   public var equalizedLossAbsolute = true
   /// Apply constraints during GMP epochs too (SPEC 2.8 default: false).
@@ -82,6 +103,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if tolerance < 0 { try fail("tolerance", tolerance, "must be >= 0") }
     if bufferSize < 1 { try fail("buffer_size", bufferSize, "must be positive") }
     if !(dualLearningRate > 0) { try fail("dual_learning_rate", dualLearningRate, "must be positive") }
+    if !(0..<1).contains(dualMomentum) { try fail("dual_momentum", dualMomentum, "must be in [0, 1)") }
+    if !(nupiKp >= 0) { try fail("nupi_kp", nupiKp, "must be >= 0") }
+    if !(nupiNu > -1 && nupiNu < 1) { try fail("nupi_nu", nupiNu, "must be in (-1, 1)") }
+    if minGroupSize < 1 { try fail("min_group_size", minGroupSize, "must be at least 1") }
     if milestones.contains(where: { !(0...1).contains($0) }) { try fail("milestones", milestones, "fractions must be in [0, 1]") }
     if threads < 1 { try fail("threads", threads, "must be positive") }
   }
@@ -98,6 +123,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case reproduceInPlaceL2Quirk = "reproduce_in_place_l2_quirk"
     case bufferSize = "buffer_size"
     case dualLearningRate = "dual_learning_rate"
+    case dualOptimizer = "dual_optimizer"
+    case dualMomentum = "dual_momentum"
+    case nupiKp = "nupi_kp"
+    case nupiNu = "nupi_nu"
+    case minGroupSize = "min_group_size"
+    case referenceBufferOverall = "reference_buffer_overall"
     case equalizedLossAbsolute = "equalized_loss_absolute"
     case mitigationWhilePruning = "mitigation_while_pruning"
     case groupAttributes = "group_attributes"

@@ -36,13 +36,38 @@ public struct DisparityMetrics: Sendable, Equatable, Codable {
     public let loss: Double?
     /// Mean loss of the dense model on the group, nil when absent or not measured.
     public let denseLoss: Double?
+    /// Whether the group counts in the aggregates and the verdict (false: too small to constrain).
+    public let constrained: Bool
 
     /// Whether the group has samples in the split.
     public var isPresent: Bool { count > 0 }
 
+    public init(name: String, count: Int, accuracy: Double?, denseAccuracy: Double?, gap: Double?, excessGap: Double?,
+                loss: Double?, denseLoss: Double?, constrained: Bool = true) {
+      self.name = name
+      self.count = count
+      self.accuracy = accuracy
+      self.denseAccuracy = denseAccuracy
+      self.gap = gap
+      self.excessGap = excessGap
+      self.loss = loss
+      self.denseLoss = denseLoss
+      self.constrained = constrained
+    }
+
+    public init(from decoder: Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      try self.init(name: c.decode(String.self, forKey: .name), count: c.decode(Int.self, forKey: .count),
+                    accuracy: c.decodeIfPresent(Double.self, forKey: .accuracy),
+                    denseAccuracy: c.decodeIfPresent(Double.self, forKey: .denseAccuracy),
+                    gap: c.decodeIfPresent(Double.self, forKey: .gap), excessGap: c.decodeIfPresent(Double.self, forKey: .excessGap),
+                    loss: c.decodeIfPresent(Double.self, forKey: .loss), denseLoss: c.decodeIfPresent(Double.self, forKey: .denseLoss),
+                    constrained: c.decodeIfPresent(Bool.self, forKey: .constrained) ?? true)  // reports before the key
+    }
+
     enum CodingKeys: String, CodingKey {
       case name, count, accuracy, denseAccuracy = "dense_accuracy", gap, excessGap = "excess_gap", loss
-      case denseLoss = "dense_loss"
+      case denseLoss = "dense_loss", constrained
     }
   }
 
@@ -87,9 +112,13 @@ public struct DisparityMetrics: Sendable, Equatable, Codable {
   }
 
   /// Metrics of `sparse` against `dense`, both measured on the same split.
+  ///
+  /// Groups in `unconstrained` (too small to constrain) are listed but left out of Ψ_PW, max ψ_g,
+  /// the spread and the verdict, unless no constrained group has a sample in the split.
   /// - Throws: `FairnessError` when the two performances differ in sample count or group counts
   ///   (naming the group), `groupNames` has the wrong length, or `tolerance` is negative or not finite.
-  public init(dense: SplitPerformance, sparse: SplitPerformance, groupNames: [String], tolerance: Double) throws {
+  public init(dense: SplitPerformance, sparse: SplitPerformance, groupNames: [String], tolerance: Double,
+              unconstrained: Set<Int> = []) throws {
     guard tolerance.isFinite, tolerance >= 0 else { throw FairnessError("disparity metrics: tolerance \(tolerance) is not a finite value ≥ 0") }
     guard groupNames.count == dense.numGroups, sparse.numGroups == dense.numGroups else {
       throw FairnessError("disparity metrics: \(groupNames.count) group names, dense has \(dense.numGroups) groups, sparse \(sparse.numGroups)")
@@ -108,9 +137,10 @@ public struct DisparityMetrics: Sendable, Equatable, Codable {
       let gap = a.flatMap { a in ad.map { $0 - a } }
       rows.append(Group(name: groupNames[g], count: dense.groupCounts[g], accuracy: a, denseAccuracy: ad, gap: gap,
                         excessGap: gap.map { $0 - overallGap }, loss: present ? sparse.groupLosses[g] : nil,
-                        denseLoss: present ? dense.groupLosses[g] : nil))
+                        denseLoss: present ? dense.groupLosses[g] : nil, constrained: !unconstrained.contains(g)))
     }
-    let gaps = rows.compactMap(\.gap), excess = rows.compactMap(\.excessGap)
+    let counted = rows.contains { $0.constrained && $0.isPresent } ? rows.filter(\.constrained) : rows
+    let gaps = counted.compactMap(\.gap), excess = counted.compactMap(\.excessGap)
     guard let maxPsi = excess.max(), let minPsi = excess.min() else {
       throw FairnessError("disparity metrics: no group has a sample in the split")
     }
@@ -129,8 +159,9 @@ public struct DisparityMetrics: Sendable, Equatable, Codable {
   }
 
   /// Metrics of `sparse` against `dense` with the group names of `spec`.
-  public init(dense: SplitPerformance, sparse: SplitPerformance, spec: GroupSpec, tolerance: Double) throws {
-    try self.init(dense: dense, sparse: sparse, groupNames: spec.groupNames, tolerance: tolerance)
+  public init(dense: SplitPerformance, sparse: SplitPerformance, spec: GroupSpec, tolerance: Double,
+              unconstrained: Set<Int> = []) throws {
+    try self.init(dense: dense, sparse: sparse, groupNames: spec.groupNames, tolerance: tolerance, unconstrained: unconstrained)
   }
 
   /// Metrics from per-sample correctness of both models on one split.
@@ -200,5 +231,6 @@ extension DisparityMetrics.Group {
     try c.encode(excessGap, forKey: .excessGap)
     try c.encode(loss, forKey: .loss)
     try c.encode(denseLoss, forKey: .denseLoss)
+    try c.encode(constrained, forKey: .constrained)
   }
 }

@@ -30,8 +30,9 @@ extension ReplayBuffer {
         throw FairnessError("replay buffer state: '\(name)' is \(t.dtype) \(t.shape), expected \(dtype) \(shape)")
       }
     }
-    try checkRange(byName["counts"]!, name: "counts", upTo: capacity)
-    try checkRange(byName["write_pointers"]!, name: "write_pointers", upTo: capacity - 1)
+    // Against each group's own capacity k_g (a ring of k_g slots; pointer 0 when k_g = 0).
+    try checkRange(byName["counts"]!, name: "counts", upTo: capacities)
+    try checkRange(byName["write_pointers"]!, name: "write_pointers", upTo: try (modulus - 1).to(.int64))
     try Torch.withNoGrad {
       for (name, _, _, target) in expected {
         try target.copy_(byName[name]!.reshaped([-1]).reshaped(target.shape))
@@ -39,10 +40,10 @@ extension ReplayBuffer {
     }
   }
 
-  private func checkRange(_ t: Tensor, name: String, upTo high: Int) throws {
-    let lo = try t.min().itemInt(), hi = try t.max().itemInt()
-    if lo < 0 || hi > high {
-      throw FairnessError("replay buffer state: '\(name)' holds \(lo < 0 ? lo : hi), outside 0...\(high)")
+  private func checkRange(_ t: Tensor, name: String, upTo high: Tensor) throws {
+    let values = try t.toArray(Int64.self), limits = try high.toArray(Int64.self)
+    if let g = values.indices.first(where: { values[$0] < 0 || values[$0] > limits[$0] }) {
+      throw FairnessError("replay buffer state: '\(name)' holds \(values[g]), outside 0...\(limits[g]) (group \(g))")
     }
   }
 }

@@ -10,10 +10,13 @@ import Torch
 /// group, scatter writes), and a running sum per group, updated by subtracting evicted values and
 /// adding new ones, makes every query O(1) per group.
 ///
-/// A group's estimate is valid only when its buffer is full (exactly `k` values). The overall
-/// estimate is the unweighted mean of the full groups' means (`.meanOfFullGroups`, the official
-/// code's behaviour) or weighted by given group frequencies (`.sampleWeighted`); with no full group
-/// the valid set F is empty and the overall estimate is 0.
+/// A group's estimate is valid only when its buffer is full. Every group holds `k` values unless
+/// `groupSizes` is given: then group g holds k_g = min(k, n_g), so a group with fewer than k
+/// training samples still fills its buffer (with every one of its samples, once per epoch) and is
+/// constrained; a group with no samples never is. The overall estimate is the unweighted mean of the
+/// full groups' means (`.meanOfFullGroups`, the official code's behaviour) or weighted by given
+/// group frequencies (`.sampleWeighted`, unbiased for a sample-weighted accuracy); with no full
+/// group the valid set F is empty and the overall estimate is 0.
 ///
 /// ```swift
 /// let buffer = try ReplayBuffer(numGroups: spec.numGroups, capacity: 40)
@@ -31,8 +34,10 @@ public final class ReplayBuffer: @unchecked Sendable {
 
   /// |G|.
   public let numGroups: Int
-  /// k, values kept per group.
+  /// k, the most values kept per group (the storage's row length).
   public let capacity: Int
+  /// k_g = min(k, n_g) per group.
+  public let groupCapacities: [Int]
   /// How the overall estimate is formed.
   public let overallEstimate: OverallEstimate
   /// Where the buffer's tensors live; pushed tensors must live there too.
@@ -48,14 +53,28 @@ public final class ReplayBuffer: @unchecked Sendable {
   let sums: Tensor
   /// Group frequencies for `.sampleWeighted`, float64 [numGroups].
   let weights: Tensor?
+  /// k_g as int64 [numGroups], and as the divisor of ring arithmetic (k_g, or 1 when k_g = 0).
+  let capacities: Tensor
+  let modulus: Tensor
 
-  /// Empty buffers for `numGroups` groups of `capacity` values each.
-  /// - Throws: `FairnessError` when `numGroups` or `capacity` is below 1, or the group frequencies
-  ///   of `.sampleWeighted` are not `numGroups` finite values ≥ 0.
-  public init(numGroups: Int, capacity: Int, overallEstimate: OverallEstimate = .meanOfFullGroups,
+  /// Empty buffers for `numGroups` groups of `capacity` values each, or of min(capacity, n_g) with
+  /// the groups' training sizes `groupSizes`.
+  /// - Throws: `FairnessError` when `numGroups` or `capacity` is below 1, `groupSizes` is not
+  ///   `numGroups` values ≥ 0, or the group frequencies of `.sampleWeighted` are not `numGroups`
+  ///   finite values ≥ 0.
+  public init(numGroups: Int, capacity: Int, groupSizes: [Int]? = nil, overallEstimate: OverallEstimate = .meanOfFullGroups,
               device: Device = .cpu) throws {
     guard numGroups >= 1 else { throw FairnessError("replay buffer: numGroups is \(numGroups), expected at least 1") }
     guard capacity >= 1 else { throw FairnessError("replay buffer: capacity is \(capacity), expected at least 1") }
+    if let groupSizes {
+      guard groupSizes.count == numGroups else {
+        throw FairnessError("replay buffer: \(groupSizes.count) group sizes for \(numGroups) groups")
+      }
+      if let bad = groupSizes.first(where: { $0 < 0 }) { throw FairnessError("replay buffer: group size \(bad) is negative") }
+    }
+    groupCapacities = groupSizes.map { $0.map { Swift.min(capacity, $0) } } ?? Array(repeating: capacity, count: numGroups)
+    capacities = try Tensor(groupCapacities.map(Int64.init)).to(device: device)
+    modulus = try Tensor(groupCapacities.map { Double(Swift.max($0, 1)) }).to(device: device)
     if case .sampleWeighted(let w) = overallEstimate {
       guard w.count == numGroups else {
         throw FairnessError("replay buffer: \(w.count) group frequencies for \(numGroups) groups")
@@ -98,31 +117,31 @@ public final class ReplayBuffer: @unchecked Sendable {
       let batchCounts = try ids.bincount(minLength: numGroups)
       let starts = try batchCounts.cumsum(dim: 0) - batchCounts
       let rank = try position - starts.indexSelect(dim: 0, index: sortedIDs)
-      // Only the last k of a group survive: keep rank ≥ count_g − k.
-      let threshold = try batchCounts.indexSelect(dim: 0, index: sortedIDs).to(.float64) - Double(capacity)
+      // Only the last k_g of a group survive: keep rank ≥ count_g − k_g.
+      let threshold = try (batchCounts - capacities).indexSelect(dim: 0, index: sortedIDs).to(.float64)
       let keep = try rank.ge(threshold).nonzero().reshaped([-1])
       let keptIDs = try sortedIDs.indexSelect(dim: 0, index: keep)
       let keptRank = try rank.indexSelect(dim: 0, index: keep)
       let keptValues = try newValues.indexSelect(dim: 0, index: order.indexSelect(dim: 0, index: keep))
-      // Slot (ptr_g + rank) mod k; kept ranks of one group span fewer than k consecutive values,
+      // Slot (ptr_g + rank) mod k_g; kept ranks of one group span at most k_g consecutive values,
       // so no two kept samples share a slot. Integer arithmetic in float64 is exact here.
-      let slot = try (pointers.indexSelect(dim: 0, index: keptIDs) + keptRank).to(.float64)
-        .remainder(Double(capacity)).to(.int64)
+      let slot = try ((pointers.indexSelect(dim: 0, index: keptIDs) + keptRank).to(.float64)
+        .remainder(modulus.indexSelect(dim: 0, index: keptIDs))).to(.int64)
       let flatIndex = try keptIDs * Tensor(scalar: Int64(capacity)) + slot
       let evicted = try storage.indexSelect(dim: 0, index: flatIndex)
       try sums.indexPut_(index: keptIDs, values: keptValues.to(.float64) - evicted.to(.float64), accumulate: true)
       try storage.indexPut_(index: flatIndex, values: keptValues)
-      try pointers.copy_((pointers + batchCounts).to(.float64).remainder(Double(capacity)))
-      try filled.copy_((filled + batchCounts).clamp(max: Double(capacity)))
+      try pointers.copy_((pointers + batchCounts).to(.float64).remainder(modulus))
+      try filled.copy_((filled + batchCounts).minimum(capacities))
     }
   }
 
   /// The current estimates (SPEC 3, "Query"), from the running sums: O(1) per group.
   public func estimate() throws -> ReplayEstimate {
     try Torch.withNoGrad {
-      let full = try filled.eq(Double(capacity))
+      let full = try filled.eq(capacities).logicalAnd(capacities.gt(0))
       let fullWeight = try full.to(.float64)
-      let means = try sums / Double(capacity) * fullWeight
+      let means = try sums / modulus * fullWeight
       let weight = try weights.map { try $0 * fullWeight } ?? fullWeight
       let total = try weight.sum()
       let overall = try (means * weight).sum() / Tensor.where(total.gt(0), total, Tensor.ones([], dtype: .float64, device: device))

@@ -89,6 +89,7 @@ extension Tensor {
   public func maximum(_ other: Tensor) throws -> Tensor { try binary(.maximum, other) }
   public func minimum(_ other: Tensor) throws -> Tensor { try binary(.minimum, other) }
   public func remainder(_ s: Double) throws -> Tensor { try binary(.remainder, s) }
+  public func remainder(_ divisor: Tensor) throws -> Tensor { try binary(.remainder, divisor) }
 
   // Comparisons return bool tensors.
   public func eq(_ o: Tensor) throws -> Tensor { try binary(.eq, o) }

@@ -7,6 +7,7 @@ extension DatasetSource: ExpressibleByArgument {}
 extension WeightDecayScope: ExpressibleByArgument {}
 extension GroupSpec.Mode: ExpressibleByArgument {}
 extension DenseOptimizerKind: ExpressibleByArgument {}
+extension DualOptimizerKind: ExpressibleByArgument {}
 
 /// Runs a library call, turning a configuration error into ArgumentParser's validation error.
 func library<T>(_ body: () throws -> T) throws -> T {
@@ -100,6 +101,13 @@ struct Prune: ParsableCommand {
   @Option(help: "Tolerance ε on each group's excess accuracy gap, a fraction (\(defaults.tolerance)).") var tolerance: Double?
   @Option(help: "Replay-buffer size k per group (\(defaults.bufferSize)).") var bufferSize: Int?
   @Option(help: "Dual (multiplier) learning rate (\(defaults.dualLearningRate)).") var dualLr: Double?
+  @Option(help: "Dual optimizer: \(choices(DualOptimizerKind.self)) (\(defaults.dualOptimizer.rawValue)).") var dualOptimizer: DualOptimizerKind?
+  @Option(help: "Momentum of sgd dual ascent (\(defaults.dualMomentum)).") var dualMomentum: Double?
+  @Option(help: "nuPI proportional gain K_P (\(defaults.nupiKp)).") var nupiKp: Double?
+  @Option(help: "nuPI EMA coefficient ν (\(defaults.nupiNu)).") var nupiNu: Double?
+  @Option(help: "Groups with fewer training samples are reported, not constrained (\(defaults.minGroupSize)).") var minGroupSize: Int?
+  @Flag(help: "Estimate the overall accuracy as the unweighted mean of the replay buffers, as the reference code (biased for unequal groups).")
+  var referenceBufferOverall = false
   @Option(help: "Primal learning rate (\(defaults.learningRate)).") var learningRate: Double?
   @Option(help: "Total epochs, GMP + fine-tuning (\(defaults.epochs)).") var epochs: Int?
   @Option(help: "Last GMP epoch; mitigation starts there (\(defaults.lastPruningEpoch)).") var lastPruningEpoch: Int?
@@ -120,6 +128,12 @@ struct Prune: ParsableCommand {
     o[.tolerance] = tolerance
     o[.bufferSize] = bufferSize
     o[.dualLearningRate] = dualLr
+    o[.dualOptimizer] = dualOptimizer?.rawValue
+    o[.dualMomentum] = dualMomentum
+    o[.nupiKp] = nupiKp
+    o[.nupiNu] = nupiNu
+    o[.minGroupSize] = minGroupSize
+    o[.referenceBufferOverall] = referenceBufferOverall ? true : nil
     o[.learningRate] = learningRate
     o[.epochs] = epochs
     o[.lastPruningEpoch] = lastPruningEpoch

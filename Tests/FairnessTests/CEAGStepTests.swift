@@ -39,7 +39,8 @@ final class CEAGStepTests: XCTestCase {
     let dense = try DenseReference(SplitPerformance(
       sampleCount: 6, accuracy: 0.75, loss: 0.6, groupCounts: [3, 3], groupAccuracies: denseAccuracy, groupLosses: denseLoss))
     let ceag = try CEAG(objective: FineTuningObjective(model: model, weightDecay: 0), primal: SGD(parameters: model.parameters(), learningRate: lr),
-                        groups: groups, dense: dense, tolerance: epsilon, dualLearningRate: eta, bufferSize: bufferSize)
+                        groups: groups, dense: dense, tolerance: epsilon, dual: .gradientAscent(learningRate: eta),
+                        options: GroupConstraintOptions(bufferSize: bufferSize))
     let record = try ceag.step(inputs: Tensor(x.flatMap { $0 }.map(Float.init), shape: [6, 2]), targets: Tensor(y.map(Int64.init)),
                                attributes: Tensor(group.map(Int64.init), shape: [6, 1]), mitigate: true)
     return (model, record, try XCTUnwrap(try ceag.multipliers()).toArray(Double.self))
@@ -98,7 +99,8 @@ final class CEAGStepTests: XCTestCase {
     let dense = try DenseReference(SplitPerformance(
       sampleCount: 6, accuracy: 0.75, loss: 0.6, groupCounts: [3, 3], groupAccuracies: denseAccuracy, groupLosses: denseLoss))
     let ceag = try CEAG(objective: FineTuningObjective(model: model), primal: SGD(parameters: model.parameters(), learningRate: lr),
-                        groups: GroupSpec(info: info, attributeNames: ["g"], mode: .single), dense: dense, bufferSize: 3)
+                        groups: GroupSpec(info: info, attributeNames: ["g"], mode: .single), dense: dense,
+                        options: GroupConstraintOptions(bufferSize: 3))
     let record = try ceag.step(inputs: Tensor(x.flatMap { $0 }.map(Float.init), shape: [6, 2]), targets: Tensor(y.map(Int64.init)),
                                attributes: Tensor(group.map(Int64.init), shape: [6, 1]), mitigate: false)
     XCTAssertNil(record.lagrangian)

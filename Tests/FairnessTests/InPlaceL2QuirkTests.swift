@@ -25,7 +25,8 @@ final class InPlaceL2QuirkTests: XCTestCase {
                                                     losses: Tensor([Float](arrayLiteral: 0.1, 0.1, 2, 2))))
     let sgd = try SGD(parameters: model.parameters(), learningRate: 0.5)
     let tuner = try CEAG(objective: FineTuningObjective(model: model, weightDecay: 0.1), primal: sgd, groups: groups,
-                         dense: dense, tolerance: 0, dualLearningRate: 1, bufferSize: nil, reproduceInPlaceL2Quirk: quirk)
+                         dense: dense, tolerance: 0, dual: .gradientAscent(learningRate: 1),
+                         options: GroupConstraintOptions(bufferSize: nil), reproduceInPlaceL2Quirk: quirk)
     try tuner.step(inputs: inputs, targets: targets, attributes: attributes, mitigate: true)
     let lambdas = try XCTUnwrap(try tuner.multipliers()).toArray(Double.self)
     return (try model.weight.toArray(Double.self), start, lambdas.reduce(0, +))

@@ -237,3 +237,30 @@ final class ReplayBufferTests: XCTestCase {
     assertThrows(FairnessError.self, "'counts' holds 3, outside 0...2") { try buffer.loadState(state) }
   }
 }
+
+/// Per-group capacities min(k, n_g) (issue 11).
+final class ReplayBufferGroupSizeTests: XCTestCase {
+  func testGroupsSmallerThanKFillTheirOwnRing() throws {
+    let buffer = try ReplayBuffer(numGroups: 3, capacity: 4, groupSizes: [2, 9, 0])
+    XCTAssertEqual(buffer.groupCapacities, [2, 4, 0])
+    // Group 0 gets 1, 0, 1 (only the last two survive), group 1 gets 1, 1, 1.
+    try buffer.push(Tensor([Float(1), 1, 0, 1, 1, 1]), groupIDs: Tensor([Int64(0), 1, 0, 1, 0, 1]))
+    var e = try buffer.estimate()
+    XCTAssertEqual(try e.full.toArray(Bool.self), [true, false, false], "group 2 has no samples and never fills")
+    assertClose(e.means, [0.5, 0, 0], atol: 1e-7)
+    try buffer.push(Tensor([Float(0)]), groupIDs: Tensor([Int64(1)]))
+    e = try buffer.estimate()
+    XCTAssertEqual(try e.fullGroups.toArray(Int64.self), [0, 1])
+    assertClose(e.means, [0.5, 0.75, 0], atol: 1e-7)
+    // Ring order: group 0 evicts its oldest kept value (0) on the next push.
+    try buffer.push(Tensor([Float(1)]), groupIDs: Tensor([Int64(0)]))
+    assertClose(try buffer.estimate().means, [1, 0.75, 0], atol: 1e-7)
+    // State round trip keeps the per-group rings and refuses a pointer beyond a group's ring.
+    let copy = try ReplayBuffer(numGroups: 3, capacity: 4, groupSizes: [2, 9, 0])
+    try copy.loadState(try buffer.state())
+    assertClose(try copy.estimate().means, [1, 0.75, 0], atol: 1e-7)
+    var bad = try buffer.state()
+    bad[1] = ("write_pointers", try Tensor([Int64(3), 0, 0]))
+    assertThrows(FairnessError.self, "'write_pointers' holds 3, outside 0...1 (group 0)") { try copy.loadState(bad) }
+  }
+}

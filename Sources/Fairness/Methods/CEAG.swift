@@ -26,19 +26,27 @@ public final class CEAG: FineTuningMethod {
   /// The per-group replay buffers of correctness (nil: minibatch estimates, the "no RB" ablation).
   public var buffer: ReplayBuffer? { solver.buffer }
 
-  /// - Parameter bufferSize: replay-buffer capacity k per group; nil estimates Â_g and Â on each
-  ///   minibatch instead.
+  /// - Parameters:
+  ///   - dual: how the multipliers move.
+  ///   - options: buffer size k (nil: minibatch estimates, the "no RB" ablation), minimum group size,
+  ///     and the overall estimate Â (by default weighted by the training group sizes, as A_d).
   public init(objective: FineTuningObjective, primal: any Optimizer, groups: GroupSpec, dense: DenseReference,
-              tolerance: Double = 0.01, dualLearningRate: Double = 1e-2, bufferSize: Int? = 40,
-              reproduceInPlaceL2Quirk: Bool = false) throws {
+              tolerance: Double = 0.01, dual: DualUpdate = .gradientAscent(learningRate: 1e-2),
+              options: GroupConstraintOptions = GroupConstraintOptions(), reproduceInPlaceL2Quirk: Bool = false) throws {
+    guard dense.groupCounts.count == groups.numGroups else {
+      throw FairnessError("CEAG: the dense reference has \(dense.groupCounts.count) groups, the group spec \(groups.numGroups)")
+    }
     self.objective = objective
     self.groups = groups
     self.dense = dense
     self.tolerance = tolerance
     self.reproduceInPlaceL2Quirk = reproduceInPlaceL2Quirk
-    solver = try GroupConstraintSolver(name: bufferSize == nil ? "ceag-no-rb" : "ceag", kind: .inequality, numGroups: groups.numGroups, primal: primal,
-                                       dualLearningRate: dualLearningRate, bufferSize: bufferSize)
+    solver = try GroupConstraintSolver(name: options.bufferSize == nil ? "ceag-no-rb" : "ceag", kind: .inequality,
+                                       groupCounts: dense.groupCounts, primal: primal, dual: dual, options: options)
   }
+
+  /// Groups with too few training samples to be constrained (reported, not constrained).
+  public var unconstrainedGroups: [Int] { solver.unconstrainedGroups }
 
   @discardableResult
   public func step(inputs: Tensor, targets: Tensor, attributes: Tensor, mitigate: Bool) throws -> StepRecord {
@@ -51,7 +59,7 @@ public final class CEAG: FineTuningMethod {
   /// Proxies ψ̃_g on the groups in the batch and strict violations c_g on the valid groups.
   func constraintState(_ f: FineTuningObjective.Evaluation, targets: Tensor, groupIDs: Tensor) throws -> ConstraintState {
     let lossStats = try GroupStatistics(values: f.perSample, groupIDs: groupIDs, numGroups: groups.numGroups)
-    let present = try lossStats.presentGroups()
+    let present = try solver.restrict(lossStats.presentGroups())
     let overallLoss = reproduceInPlaceL2Quirk ? f.objective : f.meanLoss
     // ψ̃_g = (L_g − L_d,g) − (L − L_d); gradients flow through L_g and L.
     let proxy = try ((lossStats.means - dense.groupLoss) - (overallLoss - dense.loss)).indexSelect(dim: 0, index: present)
@@ -59,11 +67,13 @@ public final class CEAG: FineTuningMethod {
     let (groupAccuracy, overallAccuracy, valid) = try accuracyEstimates(correct: correct, groupIDs: groupIDs, present: present)
     // c_g = (A_d,g − Â_g) − (A_d − Â) − ε
     let strictAll = try (dense.groupAccuracy - groupAccuracy) - (overallAccuracy * -1 + dense.accuracy) - tolerance
-    return try ConstraintState(violation: proxy, strictViolation: strictAll.indexSelect(dim: 0, index: valid),
-                               indices: present, strictIndices: valid)
+    let constrained = try solver.restrict(valid)
+    return try ConstraintState(violation: proxy, strictViolation: strictAll.indexSelect(dim: 0, index: constrained),
+                               indices: present, strictIndices: constrained)
   }
 
-  /// Â_g, Â and the valid group set: full replay buffers (SPEC 3) or the groups in the batch.
+  /// Â_g, Â and the valid group set: full replay buffers (SPEC 3) or the groups in the batch. The
+  /// minibatch Â is the batch accuracy, sample-weighted like A_d.
   func accuracyEstimates(correct: Tensor, groupIDs: Tensor, present: Tensor) throws -> (Tensor, Tensor, Tensor) {
     if let buffer {
       try buffer.push(correct, groupIDs: groupIDs)
@@ -80,16 +90,19 @@ public final class CEAG: FineTuningMethod {
 }
 
 /// The dense model's train-set accuracies and mean losses, overall and per group (SPEC 1.3):
-/// the constants of CEAG's constraints.
+/// the constants of CEAG's constraints, with the training-set group sizes that weigh them.
 public struct DenseReference: @unchecked Sendable {
   /// float32 [G]; 0 for groups absent from the split.
   public let groupAccuracy: Tensor
   public let groupLoss: Tensor
   public let accuracy: Double
   public let loss: Double
+  /// n_g, the training samples of each group (a sample counts once per attribute for `.separate`).
+  public let groupCounts: [Int]
 
   public init(_ performance: SplitPerformance) throws {
     guard let loss = performance.loss else { throw FairnessError("dense reference needs per-sample losses") }
+    groupCounts = performance.groupCounts
     groupAccuracy = try Tensor(performance.groupAccuracies.map { Float($0 ?? 0) })
     groupLoss = try Tensor(performance.groupLosses.map { Float($0 ?? 0) })
     accuracy = performance.accuracy

@@ -18,15 +18,23 @@ public final class EqualizedLoss: FineTuningMethod {
   /// The per-group replay buffers of losses (nil: the dual step uses the minibatch proxies).
   public var buffer: ReplayBuffer? { solver.buffer }
 
-  public init(objective: FineTuningObjective, primal: any Optimizer, groups: GroupSpec, absolute: Bool = true,
-              dualLearningRate: Double = 1e-2, bufferSize: Int? = nil, reproduceInPlaceL2Quirk: Bool = false) throws {
+  /// - Parameters:
+  ///   - groupCounts: the training samples of each group: the weights of the buffers' overall loss
+  ///     (as the minibatch L weighs samples), their capacities and the minimum group size.
+  ///   - options: buffer size (nil: minibatch proxies for the dual step too), minimum group size.
+  public init(objective: FineTuningObjective, primal: any Optimizer, groups: GroupSpec, groupCounts: [Int],
+              absolute: Bool = true, dual: DualUpdate = .gradientAscent(learningRate: 1e-2),
+              options: GroupConstraintOptions = GroupConstraintOptions(bufferSize: nil),
+              reproduceInPlaceL2Quirk: Bool = false) throws {
+    guard groupCounts.count == groups.numGroups else {
+      throw FairnessError("equalized loss: \(groupCounts.count) group counts for \(groups.numGroups) groups")
+    }
     self.objective = objective
     self.groups = groups
     self.absolute = absolute
     self.reproduceInPlaceL2Quirk = reproduceInPlaceL2Quirk
-    solver = try GroupConstraintSolver(name: bufferSize == nil ? "el" : "el-rb", kind: .equality,
-                                       numGroups: groups.numGroups, primal: primal, dualLearningRate: dualLearningRate,
-                                       bufferSize: bufferSize)
+    solver = try GroupConstraintSolver(name: options.bufferSize == nil ? "el" : "el-rb", kind: .equality,
+                                       groupCounts: groupCounts, primal: primal, dual: dual, options: options)
   }
 
   @discardableResult
@@ -35,7 +43,7 @@ public final class EqualizedLoss: FineTuningMethod {
     guard mitigate else { return try solver.objectiveStep(f, targets: targets) }
     let ids = try groups.groupIDs(attributes: attributes)
     let lossStats = try GroupStatistics(values: f.perSample, groupIDs: ids, numGroups: groups.numGroups)
-    let present = try lossStats.presentGroups()
+    let present = try solver.restrict(lossStats.presentGroups())
     let overall = reproduceInPlaceL2Quirk ? f.objective : f.meanLoss
     var proxyAll = try lossStats.means - overall
     if absolute { proxyAll = try proxyAll.abs() }
@@ -47,7 +55,7 @@ public final class EqualizedLoss: FineTuningMethod {
     let estimate = try buffer.estimate()
     var strictAll = try estimate.means - estimate.overall
     if absolute { strictAll = try strictAll.abs() }
-    let full = estimate.fullGroups
+    let full = try solver.restrict(estimate.fullGroups)
     let state = try ConstraintState(violation: proxy, strictViolation: strictAll.indexSelect(dim: 0, index: full),
                                     indices: present, strictIndices: full)
     return try solver.constrainedStep(f, targets: targets, state: state)

@@ -3,24 +3,79 @@ import NN
 import Optim
 import Torch
 
+/// How the multipliers move (Constrained's dual optimizers).
+public enum DualUpdate: Sendable, Equatable {
+  /// Projected gradient ascent with optional heavy-ball momentum (`DualSGD`), CEAG's default.
+  case gradientAscent(learningRate: Double, momentum: Double = 0)
+  /// The nuPI controller (`NuPI`): a proportional term damps the oscillation of plain ascent.
+  case nuPI(learningRate: Double, kp: Double, ki: Double = 1, nu: Double = 0)
+
+  func optimizer(for multiplier: Multiplier) throws -> any DualOptimizer {
+    switch self {
+    case let .gradientAscent(lr, momentum): return try DualSGD(multipliers: [multiplier], learningRate: lr, momentum: momentum)
+    case let .nuPI(lr, kp, ki, nu): return try NuPI(multipliers: [multiplier], learningRate: lr, kp: kp, ki: ki, nu: nu)
+    }
+  }
+}
+
+/// Which groups get a constraint and how their replay buffers estimate (SPEC 3; issue 11).
+public struct GroupConstraintOptions: Sendable, Equatable {
+  /// Replay-buffer capacity k per group; nil estimates on each minibatch instead. A group with
+  /// n_g < k training samples gets a buffer of n_g.
+  public var bufferSize: Int?
+  /// Groups with fewer training samples than this are reported but not constrained: their
+  /// accuracy moves in steps of 1/n_g, too coarse for a tolerance of a few points.
+  public var minGroupSize: Int
+  /// Â as the unweighted mean of the full buffers (the reference code), instead of weighing each
+  /// buffer by its group's training size as A_d is weighed. Biased when groups differ in size and
+  /// accuracy; kept to reproduce the paper's code.
+  public var referenceBufferOverall: Bool
+
+  public init(bufferSize: Int? = 40, minGroupSize: Int = 1, referenceBufferOverall: Bool = false) {
+    self.bufferSize = bufferSize
+    self.minGroupSize = minGroupSize
+    self.referenceBufferOverall = referenceBufferOverall
+  }
+
+  /// The replay buffer for groups of training sizes `groupCounts`, or nil without buffers.
+  func makeBuffer(groupCounts: [Int]) throws -> ReplayBuffer? {
+    try bufferSize.map { k in
+      try ReplayBuffer(numGroups: groupCounts.count, capacity: k, groupSizes: groupCounts,
+                       overallEstimate: referenceBufferOverall ? .meanOfFullGroups
+                         : .sampleWeighted(groupFrequencies: groupCounts.map(Double.init)))
+    }
+  }
+}
+
 /// The machinery EqualizedLoss and CEAG share: one multiplier per group (indexed), dual ascent
-/// first and then a primal step on the Lagrangian (`alternatingDualPrimal`), an optional replay
-/// buffer, and their checkpoint state (`constrained.*`, `buffer.*`).
+/// first and then a primal step on the Lagrangian (`alternatingDualPrimal`), the replay buffer,
+/// the set of groups that may be constrained, and their checkpoint state (`constrained.*`, `buffer.*`).
 final class GroupConstraintSolver {
   let primal: any Optimizer
   let constraint: Constraint
   let optimizer: ConstrainedOptimizer
   let buffer: ReplayBuffer?
+  /// Bool [G]: groups with at least `minGroupSize` training samples; nil when that is every group.
+  let constrainable: Tensor?
+  /// The groups left unconstrained, ascending.
+  let unconstrainedGroups: [Int]
 
-  init(name: String, kind: ConstraintKind, numGroups: Int, primal: any Optimizer, dualLearningRate: Double,
-       bufferSize: Int?) throws {
+  init(name: String, kind: ConstraintKind, groupCounts: [Int], primal: any Optimizer, dual: DualUpdate,
+       options: GroupConstraintOptions) throws {
     self.primal = primal
-    let multiplier = try Multiplier(kind: kind, count: numGroups, access: .indexed, initialValue: 0)
+    let multiplier = try Multiplier(kind: kind, count: groupCounts.count, access: .indexed, initialValue: 0)
     constraint = try Constraint(name: name, kind: kind, multiplier: multiplier)
-    optimizer = try ConstrainedOptimizer(
-      constraints: [constraint], primal: [primal],
-      dual: [DualSGD(multipliers: [multiplier], learningRate: dualLearningRate)], order: .alternatingDualPrimal)
-    buffer = try bufferSize.map { try ReplayBuffer(numGroups: numGroups, capacity: $0) }
+    optimizer = try ConstrainedOptimizer(constraints: [constraint], primal: [primal], dual: [dual.optimizer(for: multiplier)],
+                                         order: .alternatingDualPrimal)
+    buffer = try options.makeBuffer(groupCounts: groupCounts)
+    unconstrainedGroups = groupCounts.indices.filter { groupCounts[$0] < options.minGroupSize }
+    constrainable = unconstrainedGroups.isEmpty ? nil : try Tensor(groupCounts.map { $0 >= options.minGroupSize })
+  }
+
+  /// The entries of the group-id list `groups` that may be constrained.
+  func restrict(_ groups: Tensor) throws -> Tensor {
+    guard let constrainable else { return groups }
+    return try groups.maskedSelect(constrainable.indexSelect(dim: 0, index: groups))
   }
 
   /// A step on the objective alone.
