@@ -8,12 +8,9 @@ public enum ConfigFile {
   /// defaults ← `file` ← `overrides`, validated. Override values are JSON values: numbers,
   /// strings (an enum's raw value), booleans, arrays.
   public static func resolve(file path: String? = nil, overrides: [RunConfig.CodingKeys: Any] = [:]) throws -> RunConfig {
-    var object = try defaults()
-    if let path {
-      for (key, value) in try read(path) { object[key] = value }
-    }
+    var object = try path.map { try settings(of: try read(path: $0), known: RunConfig.CodingKeys.allCases.map(\.rawValue), source: $0) } ?? [:]
     for (key, value) in overrides { object[key.rawValue] = value }
-    let config = try decode(object, source: path)
+    let config = try merge(RunConfig(), with: object, source: path)
     try config.validate()
     return config
   }
@@ -31,13 +28,16 @@ public enum ConfigFile {
     return encoder
   }
 
-  /// Every setting with its default value, as a JSON object.
-  static func defaults() throws -> [String: Any] {
-    try JSONSerialization.jsonObject(with: encoder().encode(RunConfig())) as! [String: Any]
+  /// `defaults` with the settings in `object` replaced (the rest keep their default values); a
+  /// wrong type or enum value names the setting.
+  static func merge<T: Codable>(_ defaults: T, with object: [String: Any], source: String?) throws -> T {
+    var merged = try JSONSerialization.jsonObject(with: encoder().encode(defaults)) as! [String: Any]
+    for (key, value) in object { merged[key] = value }
+    return try decode(T.self, merged, source: source)
   }
 
-  /// The top-level mapping of a config file, with unknown settings refused.
-  static func read(_ path: String) throws -> [String: Any] {
+  /// The top-level mapping of a JSON or YAML file (by extension).
+  static func read(path: String) throws -> [String: Any] {
     let url = URL(fileURLWithPath: path)
     let data: Data
     do { data = try Data(contentsOf: url) } catch { throw ConfigError("cannot read config file \(path): \(error.localizedDescription)") }
@@ -53,20 +53,25 @@ public enum ConfigFile {
     default: throw ConfigError("config file \(path): use a .json, .yaml or .yml extension")
     }
     guard let object = parsed as? [String: Any] else { throw ConfigError("\(path): expected a mapping of settings") }
-    let known = Set(RunConfig.CodingKeys.allCases.map(\.rawValue))
-    let unknown = object.keys.filter { !known.contains($0) }.sorted()
-    if !unknown.isEmpty {
-      throw ConfigError("\(path): unknown setting(s) \(unknown.joined(separator: ", ")); known: \(known.sorted().joined(separator: ", "))")
-    }
     return object
   }
 
+  /// `object` when all its keys are `known`; else an error naming the unknown ones.
+  static func settings(of object: Any, known: [String], source: String) throws -> [String: Any] {
+    guard let mapping = object as? [String: Any] else { throw ConfigError("\(source): expected a mapping of settings") }
+    let unknown = mapping.keys.filter { !known.contains($0) }.sorted()
+    if !unknown.isEmpty {
+      throw ConfigError("\(source): unknown setting(s) \(unknown.joined(separator: ", ")); known: \(known.sorted().joined(separator: ", "))")
+    }
+    return mapping
+  }
+
   /// Decodes a complete settings object; a wrong type or enum value names the setting.
-  static func decode(_ object: [String: Any], source: String?) throws -> RunConfig {
+  static func decode<T: Decodable>(_ type: T.Type, _ object: [String: Any], source: String?) throws -> T {
     let prefix = source.map { "\($0): " } ?? ""
     do {
       let data = try JSONSerialization.data(withJSONObject: object)
-      return try JSONDecoder().decode(RunConfig.self, from: data)
+      return try JSONDecoder().decode(T.self, from: data)
     } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.dataCorrupted(ctx),
             let DecodingError.valueNotFound(_, ctx) {
       let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")

@@ -51,7 +51,8 @@ public struct DataSpec: Sendable, Equatable, Codable {
 
   public init(source: DatasetSource = .synthetic) { self.source = source }
 
-  enum CodingKeys: String, CodingKey {
+  /// The settings' names in data.json and sweep files.
+  public enum CodingKeys: String, CodingKey, CaseIterable {
     case source, root, csv, target, protected, seed
     case horizontalFlip = "horizontal_flip"
     case imageSize = "image_size"

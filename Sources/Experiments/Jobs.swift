@@ -43,7 +43,11 @@ public enum Jobs {
 
   /// One Markdown report over the run directories, plus per-group bar charts in `plots` if given.
   public static func report(runs: [String], plots: String?) throws -> String {
-    let reports = try runs.map { try RunReport.load(directory: URL(fileURLWithPath: $0)) }
+    var reports = try runs.map { try RunReport.load(directory: URL(fileURLWithPath: $0)) }
+    // Runs of one method (other settings) are told apart by their folder names.
+    for i in reports.indices where reports.filter({ $0.method == reports[i].method }).count > 1 {
+      reports[i].method += " (\(URL(fileURLWithPath: runs[i]).lastPathComponent))"
+    }
     if let plots { try ReportPlots.writeGroupCharts(reports, to: URL(fileURLWithPath: plots)) }
     return ReportMarkdown.render(reports)
   }

@@ -7,9 +7,12 @@ public struct SVGChart {
   public struct Series {
     public var name: String
     public var values: [(x: Double, y: Double)]
-    public init(name: String, values: [(x: Double, y: Double)]) {
+    /// Half-widths of error bars, one per value (lines only); nil: none.
+    public var errors: [Double]?
+    public init(name: String, values: [(x: Double, y: Double)], errors: [Double]? = nil) {
       self.name = name
       self.values = values
+      self.errors = errors
     }
   }
 
@@ -56,7 +59,8 @@ public struct SVGChart {
 
   var yDomain: ClosedRange<Double> {
     if let yRange { return yRange }
-    let ys = series.flatMap { $0.values.map(\.y) } + references.map(\.y)
+    let bars = series.flatMap { s in zip(s.values, s.errors ?? []).flatMap { [$0.y - $1, $0.y + $1] } }
+    let ys = series.flatMap { $0.values.map(\.y) } + bars + references.map(\.y)
     let lo = min(0, ys.min() ?? 0), hi = max(ys.max() ?? 1, lo + 1e-9)
     return lo...hi
   }
@@ -101,6 +105,10 @@ public struct SVGChart {
       for (i, s) in series.enumerated() {
         let points = s.values.map { position(x: $0.x, y: $0.y) }.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
         out.append(#"<polyline fill="none" stroke="\#(color(i))" stroke-width="2" points="\#(points)"/>"#)
+        for (v, e) in zip(s.values, s.errors ?? []) where e > 0 {
+          let lo = position(x: v.x, y: v.y - e), hi = position(x: v.x, y: v.y + e)
+          out.append(#"<path d="M\#(n(lo.x - 4)),\#(n(lo.y))h8M\#(n(lo.x)),\#(n(lo.y))V\#(n(hi.y))M\#(n(hi.x - 4)),\#(n(hi.y))h8" stroke="\#(color(i))" fill="none"/>"#)
+        }
       }
     case .bars(let categories):
       let slot = (x1 - x0) / Double(max(categories.count, 1))

@@ -178,3 +178,14 @@ struct Report: ParsableCommand {
     print(try library { try Jobs.report(runs: runs, plots: plots) })
   }
 }
+
+struct Sweep: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run methods × seeds × sparsities × tolerances from one JSON or YAML file; summarize mean ± std over seeds.",
+    discussion: "Keys: data (as data.json), dense, output, run (any prune setting), methods, seeds, sparsities, tolerances. Finished runs are kept, interrupted ones resume.")
+  @Argument(help: "Sweep file (.json, .yaml).") var config: String
+
+  func run() throws {
+    print(try library { try SweepRun.run(try SweepConfig.load(config)) })
+  }
+}

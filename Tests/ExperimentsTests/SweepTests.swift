@@ -1,0 +1,87 @@
+import Experiments
+import Foundation
+import TestSupport
+import XCTest
+
+/// `fairprune sweep`: a grid of runs from one file, resumable, summarized over seeds.
+final class SweepTests: XCTestCase {
+  func testGridRunsOnceAndSummarizesOverSeeds() throws {
+    let root = try temporaryDirectory(self, prefix: "fairprune-sweep")
+    var rows = ["y,group,x1,x2"]
+    for i in 0..<200 {
+      let g = i % 4 == 0 ? "small" : "large"
+      let x1 = Double((i * 37) % 100) / 50 - 1, x2 = Double((i * 53) % 100) / 50 - 1
+      rows.append("\((x1 + (g == "small" ? -x2 : x2)) > 0 ? 1 : 0),\(g),\(x1),\(x2)")
+    }
+    let csv = root.appendingPathComponent("t.csv")
+    try rows.joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+    var spec = DataSpec(source: .tabularCSV)
+    spec.root = csv.path
+    spec.target = "y"
+    spec.protected = ["group"]
+    var dense = DenseTrainingConfig()
+    dense.epochs = 3
+    dense.batchSize = 32
+    dense.threads = 1
+    let denseFile = root.appendingPathComponent("dense.safetensors").path
+    _ = try Jobs.trainDense(data: spec, model: .mlp, config: dense, output: denseFile, progress: ProgressReporter(enabled: false))
+    let output = root.appendingPathComponent("sweep").path
+    let file = root.appendingPathComponent("sweep.yaml")
+    try """
+      data: {source: tabular-csv, root: \(csv.path), target: y, protected: [group]}
+      dense: \(denseFile)
+      output: \(output)
+      run: {epochs: 2, last_pruning_epoch: 1, batch_size: 32, threads: 1, buffer_size: 5}
+      methods: [nft, ceag]
+      seeds: [0, 1]
+      sparsities: [0.5, 0.8]
+      tolerances: [0.05]
+      """.write(to: file, atomically: true, encoding: .utf8)
+    let sweep = try SweepConfig.load(file.path)
+    XCTAssertEqual(sweep.configs.count, 8)
+    _ = try SweepRun.run(sweep, progress: ProgressReporter(enabled: false))
+
+    let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/sweep.json"))) as! [[String: Any]]
+    XCTAssertEqual(summary.count, 4, "one row per method × sparsity × tolerance")
+    for row in summary {
+      XCTAssertEqual(row["seeds"] as? Int, 2)
+      let method = row["method"] as! String, sparsity = row["sparsity"] as! Double
+      // The row's mean and std are those of its two runs' report.json.
+      let accuracies = try [0, 1].map { seed -> Double in
+        let report = try RunReport.load(directory: URL(fileURLWithPath: "\(output)/\(method)/sparsity-\(sparsity)/tolerance-0.05/seed-\(seed)"))
+        XCTAssertEqual(report.seed, UInt64(seed))
+        XCTAssertEqual(report.sparsityTarget, sparsity)
+        return try XCTUnwrap(report.splits["test"]).accuracy
+      }
+      let stat = row["test_accuracy"] as! [String: Double]
+      XCTAssertEqual(stat["mean"]!, (accuracies[0] + accuracies[1]) / 2, accuracy: 1e-12)
+      XCTAssertEqual(stat["std"]!, abs(accuracies[0] - accuracies[1]) / 2.0.squareRoot(), accuracy: 1e-12)
+    }
+    XCTAssertTrue(try String(contentsOfFile: output + "/sweep.md", encoding: .utf8).contains("| ceag | 80.0 | 5.0 | 2 |"))
+    let curve = try String(contentsOfFile: output + "/max_excess_gap.svg", encoding: .utf8)
+    XCTAssertEqual(curve.components(separatedBy: "<polyline").count - 1, 2, "one curve per method")
+
+    // A second run keeps finished runs: their report.json is not rewritten.
+    let one = output + "/nft/sparsity-0.5/tolerance-0.05/seed-0/report.json"
+    let before = try FileManager.default.attributesOfItem(atPath: one)[.modificationDate] as! Date
+    Thread.sleep(forTimeInterval: 0.01)
+    _ = try SweepRun.run(sweep, progress: ProgressReporter(enabled: false))
+    XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: one)[.modificationDate] as? Date, before)
+  }
+
+  func testUnknownKeysAndMethodsAreNamed() throws {
+    let root = try temporaryDirectory(self, prefix: "fairprune-sweep")
+    let file = root.appendingPathComponent("s.yaml")
+    func assertError(_ text: String, _ fragment: String, line: UInt = #line) throws {
+      try text.write(to: file, atomically: true, encoding: .utf8)
+      assertThrows(ConfigError.self, fragment, line: line) { try SweepConfig.load(file.path) }
+    }
+    let grid = "dense: d\noutput: o\nmethods: [nft]\nseeds: [0]\nsparsities: [0.9]\ntolerances: [0.01]\n"
+    try assertError(grid + "sparsity: 0.5\n", "unknown setting(s) sparsity")
+    try assertError(grid + "run: {sparsityy: 1}\n", "s.yaml: run: unknown setting(s) sparsityy")
+    try assertError(grid + "data: {source: mnist}\n", "source")
+    try assertError(grid.replacingOccurrences(of: "[nft]", with: "[magic]"), "method 'magic'")
+    try assertError(grid.replacingOccurrences(of: "[0.9]", with: "[1.5]"), "sparsity = 1.5")
+    try assertError("output: o\n", "missing")
+  }
+}
