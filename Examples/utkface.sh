@@ -10,8 +10,9 @@ set -euo pipefail
 DATA=${1:-../shared/data/UTKFace}
 OUT=${2:-runs/utkface}
 mkdir -p "$OUT"
-swift build -c release --product fairprune
-BIN=.build/release/fairprune
+# FAIRPRUNE names a built binary to use instead of building one here.
+if [ -z "${FAIRPRUNE:-}" ]; then swift build -c release --product fairprune; fi
+BIN=${FAIRPRUNE:-.build/release/fairprune}
 COMMON=(--dataset utkface --data-root "$DATA" --target race --protected race --image-size 32 --cache-dir "$OUT/cache")
 [ -f "$OUT/dense.safetensors" ] || "$BIN" train "${COMMON[@]}" --model mobilenet-v2 --epochs 10 --optimizer adam \
   --learning-rate 1e-3 --weight-decay 1e-4 --horizontal-flip --output "$OUT/dense.safetensors"

@@ -59,6 +59,11 @@ public final class PruneRun {
     let pruner: any Pruner = config.structured ? StructuredChannelPruner() : LayerwiseMagnitudePruner()
     let lrSchedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
                                        totalEpochs: config.epochs)
+    // The dense model's per-sample correctness on the held-out splits, for the max ψ_g intervals.
+    var heldOutDenseCorrect: [String: Tensor] = [:]
+    for (name, split) in splits where name != "train" {
+      heldOutDenseCorrect[name] = try Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize).correct
+    }
     let unconstrained = config.unconstrainedGroups(trainingCounts: densePerformance["train"]!.groupCounts)
     if !unconstrained.isEmpty {
       progress.line("not constrained (fewer than \(config.minGroupSize) training samples): "
@@ -105,9 +110,16 @@ public final class PruneRun {
       let sparsity = try masks.report().fraction
       let multiplierMax = try tuner.multipliers().map { try $0.max().item() }
       for (name, split) in splits {
-        let sparse = try performance(of: model, on: split, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
-        let metrics = try DisparityMetrics(dense: densePerformance[name]!, sparse: sparse, spec: groups, tolerance: config.tolerance,
+        let predictions = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize)
+        let sparse = try SplitPerformance(correct: predictions.correct, groupIDs: groupIDs[name]!, numGroups: groups.numGroups,
+                                          losses: predictions.losses)
+        var metrics = try DisparityMetrics(dense: densePerformance[name]!, sparse: sparse, spec: groups, tolerance: config.tolerance,
                                            unconstrained: unconstrained)
+        if let dense = heldOutDenseCorrect[name] {
+          metrics.maxExcessGapInterval = try ExcessGapInterval.compute(
+            denseCorrect: dense, sparseCorrect: predictions.correct, groupIDs: groupIDs[name]!, numGroups: groups.numGroups,
+            excluded: unconstrained)
+        }
         history.append(EpochMetrics(epoch: epoch, split: name, sparsity: sparsity, learningRate: optimizer.learningRate,
                                     trainLoss: name == "train" ? lossSum / Double(data.train.count) : nil,
                                     multiplierMax: multiplierMax, metrics: metrics))
@@ -202,9 +214,9 @@ public final class PruneRun {
 
   /// The metrics of the epoch the method's `EpochSelection` chooses.
   func makeReport(history: [EpochMetrics], groups: GroupSpec) throws -> RunReport {
-    let (chosen, selectedOn) = config.method.epochSelection.choose(
+    let (chosen, selectedOn) = try (config.epochSelection ?? config.method.defaultEpochSelection).choose(
       epochs: config.epochs, firstEligible: config.lastPruningEpoch, hasValidation: data.validation != nil,
-      accuracy: { split, epoch in history.first { $0.split == split && $0.epoch == epoch }?.metrics.accuracy })
+      metrics: { split, epoch in history.first { $0.split == split && $0.epoch == epoch }?.metrics })
     var splitMetrics: [String: DisparityMetrics] = [:]
     var achieved = 0.0
     for m in history where m.epoch == chosen {

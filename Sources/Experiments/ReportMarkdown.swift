@@ -9,7 +9,8 @@ public enum ReportMarkdown {
     guard let first = reports.first else { return "" }
     var out = ["# FairPrune report", "",
                "Sparsity target \(pct(first.sparsityTarget))%, tolerance ε = \(pct(first.tolerance))%, seed \(first.seed). " +
-               "All numbers in percent; ψ_g = Δ_g − Δ (excess accuracy gap), Ψ_PW = max ψ − min ψ.", ""]
+               "All numbers in percent; ψ_g = Δ_g − Δ (excess accuracy gap), Ψ_PW = max ψ − min ψ; " +
+               "on held-out splits max ψ_g carries its 95% interval [low, high].", ""]
     let splits = ["train", "val", "test"].filter { s in reports.contains { $0.splits[s] != nil } }
     var header = "| method | sparsity | tol ε |"
     var rule = "|---|---|---|"
@@ -22,7 +23,8 @@ public enum ReportMarkdown {
       var row = "| \(r.method) | \(pct(r.achievedSparsity)) | \(r.method.hasPrefix("ceag") ? "≤ " + pct(r.tolerance) : "–") |"
       for s in splits {
         let m = r.splits[s]
-        row += " \(pct(m?.accuracy)) | \(pct(m?.psiPW)) | \(pct(m?.maxExcessGap)) |"
+        let interval = m?.maxExcessGapInterval.map { " [\(pct($0.lowerBound)), \(pct($0.upperBound))]" } ?? ""
+        row += " \(pct(m?.accuracy)) | \(pct(m?.psiPW)) | \(pct(m?.maxExcessGap))\(interval) |"
       }
       out.append(row + " \(r.feasibleOnTrain ? "yes" : "no") |")
     }

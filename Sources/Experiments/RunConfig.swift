@@ -17,8 +17,8 @@ public enum MethodKind: String, Codable, CaseIterable, Sendable {
   /// CEAG with minibatch accuracy estimates ("no RB" ablation).
   case ceagNoRB = "ceag-no-rb"
 
-  /// Which epoch's model the report describes.
-  public var epochSelection: EpochSelection { self == .nftES ? .bestSelectionAccuracy : .last }
+  /// Which epoch's model the report describes unless the config says otherwise.
+  public var defaultEpochSelection: EpochSelection { self == .nftES ? .bestAccuracy : .last }
 }
 
 /// The dual optimizer of a constrained method.
@@ -80,6 +80,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Protected attributes (column names of the dataset) that form the groups; empty = all.
   public var groupAttributes: [String] = []
   public var groupMode: GroupSpec.Mode = .intersectional
+  /// Which epoch's model the report describes; nil: the method's default (`last`, or
+  /// `best-accuracy` for nft-es).
+  public var epochSelection: EpochSelection?
   public var seed: UInt64 = 0
   public var threads = 2
 
@@ -133,6 +136,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case mitigationWhilePruning = "mitigation_while_pruning"
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
+    case epochSelection = "epoch_selection"
   }
 }
 

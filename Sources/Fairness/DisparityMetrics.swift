@@ -98,6 +98,8 @@ public struct DisparityMetrics: Sendable, Equatable, Codable {
   public let tolerance: Double
   /// max ψ_g ≤ ε.
   public let feasible: Bool
+  /// A 95% interval for max ψ_g from the per-sample results (`ExcessGapInterval`), when measured.
+  public var maxExcessGapInterval: ClosedRange<Double>?
   /// Mean loss of the sparse model over the split, when measured.
   public let loss: Double?
   /// Mean loss of the dense model over the split, when measured.
@@ -109,6 +111,24 @@ public struct DisparityMetrics: Sendable, Equatable, Codable {
     case accuracy, denseAccuracy = "dense_accuracy", gap, psiPW = "psi_pw", maxExcessGap = "max_excess_gap"
     case gapStd = "gap_std", excessGapQuantiles = "excess_gap_quantiles", tolerance, feasible, loss
     case denseLoss = "dense_loss", groups
+    case maxExcessGapInterval = "max_excess_gap_95"
+  }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    accuracy = try c.decode(Double.self, forKey: .accuracy)
+    denseAccuracy = try c.decode(Double.self, forKey: .denseAccuracy)
+    gap = try c.decode(Double.self, forKey: .gap)
+    psiPW = try c.decode(Double.self, forKey: .psiPW)
+    maxExcessGap = try c.decode(Double.self, forKey: .maxExcessGap)
+    gapStd = try c.decodeIfPresent(Double.self, forKey: .gapStd)
+    excessGapQuantiles = try c.decode([Quantile].self, forKey: .excessGapQuantiles)
+    tolerance = try c.decode(Double.self, forKey: .tolerance)
+    feasible = try c.decode(Bool.self, forKey: .feasible)
+    loss = try c.decodeIfPresent(Double.self, forKey: .loss)
+    denseLoss = try c.decodeIfPresent(Double.self, forKey: .denseLoss)
+    groups = try c.decode([Group].self, forKey: .groups)
+    maxExcessGapInterval = try c.decodeIfPresent([Double].self, forKey: .maxExcessGapInterval).flatMap { $0.count == 2 ? $0[0]...$0[1] : nil }
   }
 
   /// Metrics of `sparse` against `dense`, both measured on the same split.
@@ -201,6 +221,7 @@ public struct DisparityMetrics: Sendable, Equatable, Codable {
     try c.encode(loss, forKey: .loss)
     try c.encode(denseLoss, forKey: .denseLoss)
     try c.encode(groups, forKey: .groups)
+    try c.encode(maxExcessGapInterval.map { [$0.lowerBound, $0.upperBound] }, forKey: .maxExcessGapInterval)
   }
 
   static func unbiasedStd(_ x: [Double]) -> Double? {
