@@ -46,6 +46,16 @@ public struct DataSpec: Sendable, Equatable, Codable {
   /// Mirror a random half of each training batch; nil: the format's default (SPEC.md 7.2: on for
   /// UTKFace, FairFace and CelebA faces, off otherwise).
   public var horizontalFlip: Bool?
+  /// Fraction of the samples held out as test when the data has no test split of its own.
+  public var testFraction = 0.2
+  /// Tabular CSV: a column saying train / test / val per row.
+  public var splitColumn: String?
+  /// Tabular CSV: columns that are neither labels nor features.
+  public var ignoreColumns: [String] = []
+  /// Tabular CSV: numeric-looking columns to one-hot encode.
+  public var categoricalColumns: [String] = []
+  /// Tabular CSV: use the protected attributes as features too.
+  public var protectedAsFeatures = false
   /// Image decoding threads (not part of what the data is, so not recorded).
   public var decodeThreads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -55,6 +65,11 @@ public struct DataSpec: Sendable, Equatable, Codable {
   public enum CodingKeys: String, CodingKey, CaseIterable {
     case source, root, csv, target, protected, seed
     case horizontalFlip = "horizontal_flip"
+    case testFraction = "test_fraction"
+    case splitColumn = "split_column"
+    case ignoreColumns = "ignore_columns"
+    case categoricalColumns = "categorical_columns"
+    case protectedAsFeatures = "protected_as_features"
     case imageSize = "image_size"
     case cacheDirectory = "cache_directory"
     case validationFraction = "validation_fraction"
@@ -74,7 +89,10 @@ public struct DataSpec: Sendable, Equatable, Codable {
 
   func loadSplits() throws -> GroupedDataset {
     if let imageSize, imageSize < 1 { throw ConfigError("image_size = \(imageSize): must be positive") }
-    let split = SplitOptions(validationFraction: validationFraction, validationSeed: seed)
+    let split = SplitOptions(testFraction: testFraction, validationFraction: validationFraction, validationSeed: seed)
+    if source != .tabularCSV, splitColumn != nil || !ignoreColumns.isEmpty || !categoricalColumns.isEmpty || protectedAsFeatures {
+      throw ConfigError("split_column, ignore_columns, categorical_columns and protected_as_features apply to tabular-csv, not \(source.rawValue)")
+    }
     switch source {
     case .synthetic:
       var c = SyntheticGroupedImagesConfig()
@@ -103,8 +121,11 @@ public struct DataSpec: Sendable, Equatable, Codable {
                                   protected: try requiredList(protected, "protected").map { LabelColumn($0) }, split: split)
       return try decode(folder.read(), train: BatchTransform(normalization: .imageNet), eval: BatchTransform(normalization: .imageNet))
     case .tabularCSV:
-      let table = TabularCSV(csv: try rootURL(), target: LabelColumn(try required(target, "target")),
-                             protected: try requiredList(protected, "protected").map { LabelColumn($0) }, split: split)
+      var table = TabularCSV(csv: try rootURL(), target: LabelColumn(try required(target, "target")),
+                             protected: try requiredList(protected, "protected").map { LabelColumn($0) },
+                             ignoredColumns: ignoreColumns, categoricalColumns: categoricalColumns, splitColumn: splitColumn,
+                             split: split)
+      table.protectedAsFeatures = protectedAsFeatures
       if imageSize != nil { throw ConfigError("image_size: a tabular CSV has no images") }
       return try table.read().dataset
     }

@@ -47,8 +47,7 @@ public enum DemoRun {
     let denseFile = output.appendingPathComponent("dense.safetensors").path
     let dense: any Module
     if FileManager.default.fileExists(atPath: denseFile) {
-      dense = try config.run.model.make(for: data)
-      try DenseModelFile.load(denseFile, into: dense)
+      dense = try DenseModelFile.load(denseFile, kind: config.run.model, for: data)
       progress.line("loaded the dense model from \(denseFile)")
     } else {
       var denseConfig = config.dense

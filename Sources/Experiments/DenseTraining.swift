@@ -23,6 +23,8 @@ public struct DenseTrainingConfig: Codable, Sendable, Equatable {
   public var milestones: [Double] = [0.6, 0.8]
   public var threads = 2
   public var seed: UInt64 = 0
+  /// Hidden widths of an MLP.
+  public var mlpHidden = ModelKind.defaultMLPHidden
   public init() {}
 }
 
@@ -34,7 +36,7 @@ public enum DenseTrainer {
                               progress: ProgressReporter = ProgressReporter()) throws -> any Module {
     Torch.threadCount = config.threads
     Torch.manualSeed(config.seed)
-    let model = try kind.make(for: data)
+    let model = try kind.make(for: data, mlpHidden: config.mlpHidden)
     try train(model, on: data.train, config: config, progress: progress)
     return model
   }

@@ -4,14 +4,16 @@ import Torch
 /// The command-line jobs as library calls: each reads its inputs, runs, writes its outputs and
 /// returns what it has to say.
 public enum Jobs {
-  /// Trains a new dense `model` on `data` and saves it to `output`; says where and its test accuracy.
+  /// Trains a new dense `model` on `data` and saves it to `output`; says where, with its test
+  /// accuracy and the per-group accuracy table of every split.
   public static func trainDense(data: DataSpec, model: ModelKind, config: DenseTrainingConfig, output: String,
                                 progress: ProgressReporter = ProgressReporter()) throws -> String {
     let dataset = try data.load()
     let net = try DenseTrainer.trainNew(model, on: dataset, config: config, progress: progress)
     try DenseModelFile.save(net, to: output)
     let accuracy = try Evaluator.predict(net, on: dataset.test).accuracy
-    return "saved \(output); test accuracy \(String(format: "%.2f%%", 100 * accuracy))"
+    return "saved \(output); test accuracy \(String(format: "%.2f%%", 100 * accuracy))\n\n"
+      + (try GroupAccuracyTable.render(net, dataset: dataset))
   }
 
   /// The demo (`DemoRun`) into the folder `output`; returns its Markdown report.
@@ -26,8 +28,7 @@ public enum Jobs {
   public static func prune(data: DataSpec, denseFile: String, config: RunConfig, output: String,
                            progress: ProgressReporter = ProgressReporter()) throws -> RunReport? {
     let dataset = try data.load()
-    let dense = try config.model.make(for: dataset)
-    try DenseModelFile.load(denseFile, into: dense)
+    let dense = try DenseModelFile.load(denseFile, kind: config.model, for: dataset)
     let run = try PruneRun(config: config, data: dataset, directory: URL(fileURLWithPath: output), progress: progress)
     run.dataSpec = data
     return try run.run(dense: dense)
@@ -36,8 +37,7 @@ public enum Jobs {
   /// The per-group accuracy table of the model in `modelFile` on every split of `data`.
   public static func evaluate(data: DataSpec, modelFile: String, model: ModelKind) throws -> String {
     let dataset = try data.load()
-    let net = try model.make(for: dataset)
-    try DenseModelFile.load(modelFile, into: net)
+    let net = try DenseModelFile.load(modelFile, kind: model, for: dataset)
     return try GroupAccuracyTable.render(net, dataset: dataset)
   }
 

@@ -12,15 +12,21 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
   case resnet34
   case mobilenetV2 = "mobilenet-v2"
 
-  /// Builds the model for `data`: its input shape and class count.
-  public func make(for data: GroupedDataset) throws -> any Module {
-    try make(inputShape: data.train.sampleShape, numClasses: data.info.numClasses)
+  /// The MLP's hidden widths unless a setting or a checkpoint says otherwise.
+  public static let defaultMLPHidden = [256, 128]
+
+  /// Builds the model for `data`: its input shape and class count. An MLP takes `mlpHidden`, or the
+  /// widths of the checkpoint `matching` when given (so any saved MLP loads).
+  public func make(for data: GroupedDataset, mlpHidden: [Int]? = nil,
+                   matching state: [(name: String, tensor: Tensor)]? = nil) throws -> any Module {
+    let hidden = mlpHidden ?? state.flatMap(MLP.hiddenSizes(in:)) ?? Self.defaultMLPHidden
+    return try make(inputShape: data.train.sampleShape, numClasses: data.info.numClasses, mlpHidden: hidden)
   }
 
   /// Builds the model for inputs of shape [C, H, W] (MLP flattens them).
-  public func make(inputShape: [Int], numClasses: Int) throws -> any Module {
+  public func make(inputShape: [Int], numClasses: Int, mlpHidden: [Int] = ModelKind.defaultMLPHidden) throws -> any Module {
     switch self {
-    case .mlp: return try MLP(inputSize: inputShape.reduce(1, *), hiddenSizes: [256, 128], outputSize: numClasses)
+    case .mlp: return try MLP(inputSize: inputShape.reduce(1, *), hiddenSizes: mlpHidden, outputSize: numClasses)
     case .cifarResNet8: return try CifarResNet(depth: 8, numClasses: numClasses)
     case .cifarResNet20: return try CifarResNet(depth: 20, numClasses: numClasses)
     case .cifarResNet56: return try CifarResNet(depth: 56, numClasses: numClasses)

@@ -49,7 +49,7 @@ public final class PruneRun {
 
     // A fresh copy of the dense model becomes the sparse one.
     Torch.manualSeed(config.seed)
-    let model = try config.model.make(for: data)
+    let model = try config.model.make(for: data, matching: dense.stateDict())
     try model.loadStateDict(dense.stateDict())
     let sgd = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
                       nesterov: config.nesterov)

@@ -31,6 +31,11 @@ struct DataOptions: ParsableArguments {
   @Option(help: "Seed of the synthetic data and of the validation hold-out.") var dataSeed: UInt64 = 1234
   @Flag(inversion: .prefixedNo, help: "Mirror a random half of each training batch (default: on for utkface, fairface and celeba).")
   var horizontalFlip: Bool?
+  @Option(help: "Fraction held out as test when the data has no test split of its own.") var testFraction: Double = 0.2
+  @Option(help: "tabular-csv: column saying train, test or val per row.") var splitColumn: String?
+  @Option(parsing: .upToNextOption, help: "tabular-csv: columns that are neither labels nor features.") var ignoreColumns: [String] = []
+  @Option(parsing: .upToNextOption, help: "tabular-csv: numeric-looking columns to one-hot encode.") var categoricalColumns: [String] = []
+  @Flag(help: "tabular-csv: use the protected attributes as features too.") var protectedAsFeature = false
 
   var spec: DataSpec {
     var s = DataSpec(source: dataset)
@@ -43,6 +48,11 @@ struct DataOptions: ParsableArguments {
     s.validationFraction = validationFraction
     s.seed = dataSeed
     s.horizontalFlip = horizontalFlip
+    s.testFraction = testFraction
+    s.splitColumn = splitColumn
+    s.ignoreColumns = ignoreColumns
+    s.categoricalColumns = categoricalColumns
+    s.protectedAsFeatures = protectedAsFeature
     return s
   }
 }
@@ -58,12 +68,21 @@ struct Train: ParsableCommand {
   @Option(help: "Weight decay.") var weightDecay: Double = 5e-4
   @Option(help: "Intra-op threads.") var threads: Int = 2
   @Option(help: "Seed of initialization and data order.") var seed: UInt64 = 0
+  @Option(help: "Hidden widths of an MLP, comma-separated.") var mlpHidden: String = ModelKind.defaultMLPHidden.map(String.init).joined(separator: ",")
   @Option(help: "Output file (.safetensors).") var output: String = "dense.safetensors"
+
+  /// `--mlp-hidden` as widths.
+  var hiddenWidths: [Int]? {
+    let parts = mlpHidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+    return parts.compactMap { $0 }
+  }
 
   func validate() throws {
     guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
     guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    guard hiddenWidths != nil else { throw ValidationError("--mlp-hidden must be positive widths separated by commas, got '\(mlpHidden)'") }
   }
 
   var config: DenseTrainingConfig {
@@ -75,6 +94,7 @@ struct Train: ParsableCommand {
     c.weightDecay = weightDecay
     c.threads = threads
     c.seed = seed
+    c.mlpHidden = hiddenWidths ?? ModelKind.defaultMLPHidden
     return c
   }
 

@@ -115,3 +115,65 @@ final class DataSpecTests: XCTestCase {
     }
   }
 }
+
+/// Tabular data as users have it (issue 11, item 6) and MLPs of any width.
+final class TabularOptionsTests: XCTestCase {
+  func writeTable(_ root: URL, rows: [String]) throws -> String {
+    let url = root.appendingPathComponent("t.csv")
+    try rows.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+  }
+
+  func testSplitColumnIgnoredAndCategoricalColumnsAndProtectedFeatures() throws {
+    let root = try temporaryDirectory(self, prefix: "fairprune-tabular")
+    var rows = ["id,y,sex,zip,x,split"]
+    for i in 0..<40 { rows.append("\(i),\(i % 2),\(i % 3 == 0 ? "F" : "M"),\(100 + i % 4),\(Double(i) / 10),\(i < 30 ? "train" : "test")") }
+    var spec = DataSpec(source: .tabularCSV)
+    spec.root = try writeTable(root, rows: rows)
+    spec.target = "y"
+    spec.protected = ["sex"]
+    assertThrows(DatasetError.self, "t.csv", "column 'split' looks like a train/test split", "--split-column split") { try spec.load() }
+    spec.splitColumn = "split"
+    spec.ignoreColumns = ["id"]
+    var data = try spec.load()
+    XCTAssertEqual(data.train.count, 30)
+    XCTAssertEqual(data.test.count, 10)
+    XCTAssertEqual(data.train.sampleShape, [2], "zip and x, standardized")
+    spec.categoricalColumns = ["zip"]
+    data = try spec.load()
+    XCTAssertEqual(data.train.sampleShape, [5], "4 zip codes one-hot plus x")
+    spec.protectedAsFeatures = true
+    data = try spec.load()
+    XCTAssertEqual(data.train.sampleShape, [7], "plus sex one-hot")
+    XCTAssertEqual(data.info.attributes.map(\.name), ["sex"], "still the groups")
+    spec.splitColumn = nil
+    spec.ignoreColumns = ["id", "split"]
+    spec.testFraction = 0.5
+    XCTAssertEqual(try spec.load().test.count, 20)
+    var faces = DataSpec(source: .utkface)
+    faces.ignoreColumns = ["id"]
+    assertThrows(ConfigError.self, "apply to tabular-csv, not utkface") { try faces.load() }
+  }
+
+  func testAnyMLPWidthLoadsBack() throws {
+    let root = try temporaryDirectory(self, prefix: "fairprune-mlp")
+    var rows = ["y,g,x1,x2"]
+    for i in 0..<40 { rows.append("\(i % 2),\(i % 4 == 0 ? "a" : "b"),\(Double(i % 7)),\(Double(i % 5))") }
+    var spec = DataSpec(source: .tabularCSV)
+    spec.root = try writeTable(root, rows: rows)
+    spec.target = "y"
+    spec.protected = ["g"]
+    var config = DenseTrainingConfig()
+    config.epochs = 1
+    config.threads = 1
+    config.mlpHidden = [16, 8, 4]
+    let file = root.appendingPathComponent("m.safetensors").path
+    let message = try Jobs.trainDense(data: spec, model: .mlp, config: config, output: file, progress: ProgressReporter(enabled: false))
+    XCTAssertTrue(message.contains("| train | a |"), "per-group accuracy table: \(message)")
+    let data = try spec.load()
+    let model = try DenseModelFile.load(file, kind: .mlp, for: data)
+    XCTAssertEqual(MLP.hiddenSizes(in: model.stateDict()), [16, 8, 4])
+    XCTAssertEqual(try Evaluator.predict(model, on: data.test).accuracy,
+                   try Evaluator.predict(try DenseModelFile.load(file, kind: .mlp, for: data), on: data.test).accuracy)
+  }
+}

@@ -44,6 +44,8 @@ public struct TabularCSV: Sendable {
   public var split: SplitOptions
   /// The field separator.
   public var delimiter: Character
+  /// Also use the protected attributes as input features (they stay the groups' labels).
+  public var protectedAsFeatures = false
 
   public init(csv: URL, target: LabelColumn, protected: [LabelColumn], ignoredColumns: [String] = [],
               categoricalColumns: [String] = [], missingValueMarkers: Set<String> = TabularCSV.defaultMissingValueMarkers,
@@ -87,8 +89,14 @@ public struct TabularCSV: Sendable {
     let labels = try LabelReader(table: table, columns: [target] + protected)
     for name in ignoredColumns + categoricalColumns { _ = try table.column(name) }
     let splitPosition = try splitColumn.map { try table.column($0) }
-    let excluded = Set([target.name] + protected.map(\.name) + ignoredColumns + (splitColumn.map { [$0] } ?? []))
+    let excluded = Set([target.name] + (protectedAsFeatures ? [] : protected.map(\.name)) + ignoredColumns
+                       + (splitColumn.map { [$0] } ?? []))
     let featureColumns = table.header.indices.filter { !excluded.contains(table.header[$0]) }
+    // A column that names each row's split would otherwise become a feature without a word.
+    if splitColumn == nil, let c = featureColumns.first(where: { table.header[$0].lowercased() == "split" }) {
+      throw DatasetError("column '\(table.header[c])' looks like a train/test split: name it as the split column "
+                         + "(--split-column \(table.header[c])) or ignore it (--ignore-columns \(table.header[c]))", file: table.source)
+    }
 
     // Rows: labels and the missing-value policy.
     var rows: [Int] = []
