@@ -10,7 +10,7 @@ extension RunConfig {
     let objective = FineTuningObjective(model: model, weightDecay: weightDecay, scope: weightDecayScope)
     let usesBuffers = method == .ceag || method == .elRB
     let options = GroupConstraintOptions(bufferSize: usesBuffers ? bufferSize : nil, minGroupSize: minGroupSize,
-                                         referenceBufferOverall: referenceBufferOverall)
+                                         referenceBufferOverall: referenceBufferOverall, dualRestarts: dualRestarts)
     switch method {
     case .nft, .nftES:
       return NaiveFineTuning(objective: objective, primal: primal)

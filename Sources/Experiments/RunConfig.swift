@@ -73,6 +73,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Â as the unweighted mean of the full replay buffers, as the reference code (biased when
   /// groups differ in size and accuracy); default: weighted by training group sizes, as A_d.
   public var referenceBufferOverall = false
+  /// Reset a group's multiplier to 0 once its constraint holds (CEAG's inequality constraints).
+  public var dualRestarts = false
   /// Equalized loss uses |L_g − L| (true, the paper's runs) or L_g − L.
   public var equalizedLossAbsolute = true
   /// Apply constraints during GMP epochs too (SPEC 2.8 default: false).
@@ -132,6 +134,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case nupiNu = "nupi_nu"
     case minGroupSize = "min_group_size"
     case referenceBufferOverall = "reference_buffer_overall"
+    case dualRestarts = "dual_restarts"
     case equalizedLossAbsolute = "equalized_loss_absolute"
     case mitigationWhilePruning = "mitigation_while_pruning"
     case groupAttributes = "group_attributes"

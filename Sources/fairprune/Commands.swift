@@ -128,6 +128,7 @@ struct Prune: ParsableCommand {
   @Option(help: "Groups with fewer training samples are reported, not constrained (\(defaults.minGroupSize)).") var minGroupSize: Int?
   @Flag(help: "Estimate the overall accuracy as the unweighted mean of the replay buffers, as the reference code (biased for unequal groups).")
   var referenceBufferOverall = false
+  @Flag(help: "Dual restarts: a group's multiplier drops to 0 once its constraint holds.") var dualRestarts = false
   @Option(help: "Primal learning rate (\(defaults.learningRate)).") var learningRate: Double?
   @Option(help: "Total epochs, GMP + fine-tuning (\(defaults.epochs)).") var epochs: Int?
   @Option(help: "Last GMP epoch; mitigation starts there (\(defaults.lastPruningEpoch)).") var lastPruningEpoch: Int?
@@ -154,6 +155,7 @@ struct Prune: ParsableCommand {
     o[.nupiNu] = nupiNu
     o[.minGroupSize] = minGroupSize
     o[.referenceBufferOverall] = referenceBufferOverall ? true : nil
+    o[.dualRestarts] = dualRestarts ? true : nil
     o[.learningRate] = learningRate
     o[.epochs] = epochs
     o[.lastPruningEpoch] = lastPruningEpoch

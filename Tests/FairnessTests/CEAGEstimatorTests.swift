@@ -78,4 +78,11 @@ final class CEAGEstimatorTests: XCTestCase {
     XCTAssertEqual(limited.unconstrainedGroups, [2])
     XCTAssertEqual(try strictViolations(limited, perGroup: [10, 10, 3], correct: [9, 9, 1]).groups, [0, 1])
   }
+
+  /// Dual restarts reach the multiplier of CEAG's inequality constraints (the restart itself is
+  /// tested in ConstrainedTests).
+  func testDualRestartsAreWired() throws {
+    XCTAssertEqual(try makeCEAG(options: GroupConstraintOptions(dualRestarts: true)).solver.constraint.multiplier?.restartOnFeasible, true)
+    XCTAssertEqual(try makeCEAG(options: GroupConstraintOptions()).solver.constraint.multiplier?.restartOnFeasible, false)
+  }
 }

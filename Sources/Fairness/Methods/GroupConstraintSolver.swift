@@ -30,11 +30,15 @@ public struct GroupConstraintOptions: Sendable, Equatable {
   /// buffer by its group's training size as A_d is weighed. Biased when groups differ in size and
   /// accuracy; kept to reproduce the paper's code.
   public var referenceBufferOverall: Bool
+  /// Dual restarts: a group's multiplier drops to 0 as soon as its strict constraint is satisfied
+  /// (Gallego-Posada et al.), so a constraint stops pushing once it holds.
+  public var dualRestarts: Bool
 
-  public init(bufferSize: Int? = 40, minGroupSize: Int = 1, referenceBufferOverall: Bool = false) {
+  public init(bufferSize: Int? = 40, minGroupSize: Int = 1, referenceBufferOverall: Bool = false, dualRestarts: Bool = false) {
     self.bufferSize = bufferSize
     self.minGroupSize = minGroupSize
     self.referenceBufferOverall = referenceBufferOverall
+    self.dualRestarts = dualRestarts
   }
 
   /// The replay buffer for groups of training sizes `groupCounts`, or nil without buffers.
@@ -63,7 +67,8 @@ final class GroupConstraintSolver {
   init(name: String, kind: ConstraintKind, groupCounts: [Int], primal: any Optimizer, dual: DualUpdate,
        options: GroupConstraintOptions) throws {
     self.primal = primal
-    let multiplier = try Multiplier(kind: kind, count: groupCounts.count, access: .indexed, initialValue: 0)
+    let multiplier = try Multiplier(kind: kind, count: groupCounts.count, access: .indexed, initialValue: 0,
+                                    restartOnFeasible: options.dualRestarts && kind == .inequality)
     constraint = try Constraint(name: name, kind: kind, multiplier: multiplier)
     optimizer = try ConstrainedOptimizer(constraints: [constraint], primal: [primal], dual: [dual.optimizer(for: multiplier)],
                                          order: .alternatingDualPrimal)
