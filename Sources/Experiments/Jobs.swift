@@ -45,7 +45,8 @@ public enum Jobs {
   public static func report(runs: [String], plots: String?) throws -> String {
     var reports = try runs.map { try RunReport.load(directory: URL(fileURLWithPath: $0)) }
     // Runs of one method (other settings) are told apart by their folder names.
-    for i in reports.indices where reports.filter({ $0.method == reports[i].method }).count > 1 {
+    let methods = reports.map(\.method)
+    for i in reports.indices where methods.filter({ $0 == methods[i] }).count > 1 {
       reports[i].method += " (\(URL(fileURLWithPath: runs[i]).lastPathComponent))"
     }
     if let plots { try ReportPlots.writeGroupCharts(reports, to: URL(fileURLWithPath: plots)) }
