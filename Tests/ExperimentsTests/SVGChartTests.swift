@@ -1,4 +1,4 @@
-import Experiments
+@testable import Experiments
 import XCTest
 
 /// Chart geometry against hand-computed pixel positions: a 720x380 canvas with margins left 64,
@@ -26,5 +26,20 @@ final class SVGChartTests: XCTestCase {
     XCTAssertTrue(svg.contains(#"<rect x="88.3" y="36.0" width="194.4" height="144.0""#), svg)
     XCTAssertTrue(svg.contains(#"<rect x="331.3" y="180.0" width="194.4" height="72.0""#), svg)
     XCTAssertTrue(svg.contains("a &lt; b &amp; c"))  // titles are escaped
+  }
+
+  func testErrorBarsSpanMeanPlusMinusError() {
+    var chart = SVGChart(title: "t", xLabel: "sparsity", yLabel: "%", kind: .lines,
+                         series: [SVGChart.Series(name: "ceag", values: [(90, 20), (97, 50)], errors: [10, 0])])
+    chart.yRange = 0...100
+    let svg = chart.render()
+    // x 90 -> 64; y 10 -> 36 + 259.2 = 295.2, y 30 -> 36 + 201.6 = 237.6; no bar for a zero error.
+    XCTAssertTrue(svg.contains(##"<path d="M60.0,295.2h8M64.0,295.2V237.6M60.0,237.6h8" stroke="#1f77b4" fill="none"/>"##), svg)
+    XCTAssertEqual(svg.components(separatedBy: "<path").count - 1, 1)
+    // Without a fixed range the axis makes room for the bars.
+    chart.yRange = nil
+    XCTAssertEqual(chart.yDomain.upperBound, 50)
+    chart.series[0].errors = [40, 0]
+    XCTAssertEqual(chart.yDomain.upperBound, 60)
   }
 }
