@@ -4,12 +4,6 @@ import Torch
 
 /// Loads a dense checkpoint into a model: safetensors, or a PyTorch `torch.save(state_dict)` file.
 public enum DenseModelFile {
-  public static func load(_ path: String, into model: any Module) throws {
-    do { try model.loadStateDict(try read(path)) } catch let e as StateDictError {
-      throw ConfigError("\(path): \(e)")
-    }
-  }
-
   /// A `kind` model for `data` with the weights in `path` (an MLP takes the file's widths).
   public static func load(_ path: String, kind: ModelKind, for data: GroupedDataset) throws -> any Module {
     let state = try read(path)

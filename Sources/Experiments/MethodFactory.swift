@@ -8,9 +8,7 @@ extension RunConfig {
   public func makeMethod(model: any Module, primal: any Optimizer, groups: GroupSpec, dense: DenseReference) throws
     -> any FineTuningMethod {
     let objective = FineTuningObjective(model: model, weightDecay: weightDecay, scope: weightDecayScope)
-    let usesBuffers = method == .ceag || method == .elRB
-    let options = GroupConstraintOptions(bufferSize: usesBuffers ? bufferSize : nil, minGroupSize: minGroupSize,
-                                         referenceBufferOverall: referenceBufferOverall, dualRestarts: dualRestarts)
+    let options = groupConstraintOptions
     switch method {
     case .nft, .nftES:
       return NaiveFineTuning(objective: objective, primal: primal)
@@ -32,8 +30,9 @@ extension RunConfig {
     }
   }
 
-  /// Groups too small to constrain (`min_group_size`), by their training counts.
-  public func unconstrainedGroups(trainingCounts: [Int]) -> Set<Int> {
-    Set(trainingCounts.indices.filter { trainingCounts[$0] < minGroupSize })
+  /// Which groups the method constrains and how its buffers estimate.
+  public var groupConstraintOptions: GroupConstraintOptions {
+    GroupConstraintOptions(bufferSize: method == .ceag || method == .elRB ? bufferSize : nil, minGroupSize: minGroupSize,
+                           referenceBufferOverall: referenceBufferOverall, dualRestarts: dualRestarts)
   }
 }

@@ -45,7 +45,13 @@ public final class PruneRun {
     let groups = try GroupSpec(info: data.info, attributeNames: names, mode: config.groupMode)
     // Group ids of every split, computed once for the whole run.
     let groupIDs = Dictionary(uniqueKeysWithValues: try splits.map { ($0.name, try groups.groupIDs(attributes: $0.split.attributes)) })
-    let densePerformance = try denseMetrics(dense, groups: groups, groupIDs: groupIDs)
+    // The dense model's per-sample results on the held-out splits: for the max ψ_g intervals, and
+    // for the dense metrics when they are not cached yet.
+    var heldOutDense: [String: SplitPredictions] = [:]
+    for (name, split) in splits where name != "train" {
+      heldOutDense[name] = try Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize)
+    }
+    let densePerformance = try denseMetrics(dense, groups: groups, groupIDs: groupIDs, heldOut: heldOutDense)
 
     // A fresh copy of the dense model becomes the sparse one.
     Torch.manualSeed(config.seed)
@@ -59,12 +65,7 @@ public final class PruneRun {
     let pruner: any Pruner = config.structured ? StructuredChannelPruner() : LayerwiseMagnitudePruner()
     let lrSchedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
                                        totalEpochs: config.epochs)
-    // The dense model's per-sample correctness on the held-out splits, for the max ψ_g intervals.
-    var heldOutDenseCorrect: [String: Tensor] = [:]
-    for (name, split) in splits where name != "train" {
-      heldOutDenseCorrect[name] = try Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize).correct
-    }
-    let unconstrained = config.unconstrainedGroups(trainingCounts: densePerformance["train"]!.groupCounts)
+    let unconstrained = Set(config.groupConstraintOptions.unconstrainedGroups(groupCounts: densePerformance["train"]!.groupCounts))
     if !unconstrained.isEmpty {
       progress.line("not constrained (fewer than \(config.minGroupSize) training samples): "
                     + unconstrained.sorted().map { groups.groupNames[$0] }.joined(separator: ", "))
@@ -111,13 +112,12 @@ public final class PruneRun {
       let multiplierMax = try tuner.multipliers().map { try $0.max().item() }
       for (name, split) in splits {
         let predictions = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize)
-        let sparse = try SplitPerformance(correct: predictions.correct, groupIDs: groupIDs[name]!, numGroups: groups.numGroups,
-                                          losses: predictions.losses)
+        let sparse = try performance(predictions, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
         var metrics = try DisparityMetrics(dense: densePerformance[name]!, sparse: sparse, spec: groups, tolerance: config.tolerance,
                                            unconstrained: unconstrained)
-        if let dense = heldOutDenseCorrect[name] {
+        if let dense = heldOutDense[name] {
           metrics.maxExcessGapInterval = try ExcessGapInterval.compute(
-            denseCorrect: dense, sparseCorrect: predictions.correct, groupIDs: groupIDs[name]!, numGroups: groups.numGroups,
+            denseCorrect: dense.correct, sparseCorrect: predictions.correct, groupIDs: groupIDs[name]!, numGroups: groups.numGroups,
             excluded: unconstrained)
         }
         history.append(EpochMetrics(epoch: epoch, split: name, sparsity: sparsity, learningRate: optimizer.learningRate,
@@ -161,7 +161,8 @@ public final class PruneRun {
   }
 
   /// Dense per-split performance, computed once and cached in dense_metrics.json.
-  func denseMetrics(_ dense: any Module, groups: GroupSpec, groupIDs: [String: Tensor]) throws -> [String: SplitPerformance] {
+  func denseMetrics(_ dense: any Module, groups: GroupSpec, groupIDs: [String: Tensor],
+                    heldOut: [String: SplitPredictions]) throws -> [String: SplitPerformance] {
     let url = file("dense_metrics.json")
     if let data = try? Data(contentsOf: url),
        let cached = try? JSONDecoder().decode([String: SplitPerformance].self, from: data),
@@ -170,17 +171,18 @@ public final class PruneRun {
     }
     var result: [String: SplitPerformance] = [:]
     for (name, split) in splits {
-      result[name] = try performance(of: dense, on: split, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
+      let predictions = try heldOut[name] ?? Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize)
+      result[name] = try performance(predictions, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
     }
     try AtomicFileWriter.write(try ConfigFile.encoder().encode(result), to: url)
     return result
   }
 
-  /// Overall and per-group accuracy and loss of `model` on `split` (eval mode, no gradients).
-  func performance(of model: any Module, on split: GroupedSplit, groupIDs: Tensor, numGroups: Int) throws -> SplitPerformance {
-    let p = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize)
-    return try SplitPerformance(correct: p.correct, groupIDs: groupIDs, numGroups: numGroups, losses: p.losses)
+  /// Overall and per-group accuracy and loss from one evaluation pass.
+  func performance(_ p: SplitPredictions, groupIDs: Tensor, numGroups: Int) throws -> SplitPerformance {
+    try SplitPerformance(correct: p.correct, groupIDs: groupIDs, numGroups: numGroups, losses: p.losses)
   }
+
 
   /// Model, masks, optimizer, multipliers and buffers after `epoch`, plus metrics.jsonl and
   /// steps.jsonl (written first: a run killed before the checkpoint drops their extra lines on resume).

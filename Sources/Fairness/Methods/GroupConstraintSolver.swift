@@ -41,6 +41,11 @@ public struct GroupConstraintOptions: Sendable, Equatable {
     self.dualRestarts = dualRestarts
   }
 
+  /// The groups too small to constrain, by their training sizes, ascending.
+  public func unconstrainedGroups(groupCounts: [Int]) -> [Int] {
+    groupCounts.indices.filter { groupCounts[$0] < minGroupSize }
+  }
+
   /// The replay buffer for groups of training sizes `groupCounts`, or nil without buffers.
   func makeBuffer(groupCounts: [Int]) throws -> ReplayBuffer? {
     try bufferSize.map { k in
@@ -73,7 +78,7 @@ final class GroupConstraintSolver {
     optimizer = try ConstrainedOptimizer(constraints: [constraint], primal: [primal], dual: [dual.optimizer(for: multiplier)],
                                          order: .alternatingDualPrimal)
     buffer = try options.makeBuffer(groupCounts: groupCounts)
-    unconstrainedGroups = groupCounts.indices.filter { groupCounts[$0] < options.minGroupSize }
+    unconstrainedGroups = options.unconstrainedGroups(groupCounts: groupCounts)
     constrainable = unconstrainedGroups.isEmpty ? nil : try Tensor(groupCounts.map { $0 >= options.minGroupSize })
   }
 
