@@ -10,6 +10,8 @@ public struct DemoConfig: Codable, Sendable {
   /// Shared settings of the NFT and CEAG runs (method is set per run).
   public var run = RunConfig()
   public var methods: [MethodKind] = [.nft, .ceag]
+  /// Start afresh in an output folder that holds a demo with other settings (dense model included).
+  public var overwrite = false
   public init() {
     dense.epochs = 10
     run.sparsity = 0.97
@@ -46,7 +48,7 @@ public enum DemoRun {
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
     let denseFile = output.appendingPathComponent("dense.safetensors").path
     let dense: any Module
-    if FileManager.default.fileExists(atPath: denseFile) {
+    if !config.overwrite, FileManager.default.fileExists(atPath: denseFile) {
       dense = try DenseModelFile.load(denseFile, kind: config.run.model, for: data)
       progress.line("loaded the dense model from \(denseFile)")
     } else {
@@ -60,6 +62,8 @@ public enum DemoRun {
       var runConfig = config.run
       runConfig.method = method
       let run = try PruneRun(config: runConfig, data: data, directory: output.appendingPathComponent(method.rawValue), progress: progress)
+      run.denseFile = denseFile
+      run.overwrite = config.overwrite
       if let report = try run.run(dense: dense) { reports.append(report) }
     }
     var md = ReportMarkdown.render(reports)

@@ -22,15 +22,19 @@ public enum Jobs {
     return try DemoRun.run(config, output: URL(fileURLWithPath: output), progress: progress).markdown
   }
 
-  /// Prunes the dense model in `denseFile` with `config` into the run directory `output` (resumed
-  /// when it holds a checkpoint); returns the report, or nil when stopped early.
+  /// Prunes the dense model in `denseFile` with `config` into the run directory `output`; returns
+  /// the report, or nil when stopped early. A folder holding this run (same settings, data and
+  /// dense model) is resumed, or only read when finished; one holding another run is refused
+  /// unless `overwrite`.
   @discardableResult
-  public static func prune(data: DataSpec, denseFile: String, config: RunConfig, output: String,
+  public static func prune(data: DataSpec, denseFile: String, config: RunConfig, output: String, overwrite: Bool = false,
                            progress: ProgressReporter = ProgressReporter()) throws -> RunReport? {
     let dataset = try data.load()
     let dense = try DenseModelFile.load(denseFile, kind: config.model, for: dataset)
     let run = try PruneRun(config: config, data: dataset, directory: URL(fileURLWithPath: output), progress: progress)
     run.dataSpec = data
+    run.denseFile = denseFile
+    run.overwrite = overwrite
     return try run.run(dense: dense)
   }
 

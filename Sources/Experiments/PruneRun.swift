@@ -21,6 +21,10 @@ public final class PruneRun {
   public var stopAfterEpoch: Int?
   /// Where the data came from: written to data.json; resuming with different data is an error.
   public var dataSpec: DataSpec?
+  /// The dense model's file, recorded in dense.json with the model's digest.
+  public var denseFile: String?
+  /// Replace a run with other settings in `directory` instead of refusing it.
+  public var overwrite = false
 
   public init(config: RunConfig, data: GroupedDataset, directory: URL, progress: ProgressReporter = ProgressReporter()) throws {
     try config.validate()
@@ -38,9 +42,19 @@ public final class PruneRun {
   @discardableResult
   public func run(dense: any Module) throws -> RunReport? {
     Torch.threadCount = config.threads
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    // Nothing in the folder changes before the invocation is checked against the run it holds.
+    let folder = RunFolder(directory: directory)
+    let denseRecord = RunFolder.DenseRecord(file: denseFile ?? "(in memory)",
+                                            digest: try NamedTensors.digest(dense.stateDict()))
+    let state = try folder.check(config: config, data: dataSpec, dense: denseRecord, overwrite: overwrite)
+    if state == .finished {
+      progress.line("\(directory.path) holds this run, finished; its report is unchanged")
+      return try RunReport.load(directory: directory)
+    }
+    try folder.prepare(overwrite: overwrite)
     try AtomicFileWriter.write(try ConfigFile.json(config), to: file("config.json"))
-    if let dataSpec { try recordData(dataSpec) }
+    try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(denseRecord), to: file("dense.json"))
+    if let dataSpec { try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(dataSpec), to: file("data.json")) }
     let names = config.groupAttributes.isEmpty ? data.info.attributes.map(\.name) : config.groupAttributes
     let groups = try GroupSpec(info: data.info, attributeNames: names, mode: config.groupMode)
     // Group ids of every split, computed once for the whole run.
@@ -142,24 +156,6 @@ public final class PruneRun {
 
   func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
-  /// Writes data.json, or checks that a resumed run uses the data it started with (cache folder
-  /// aside, which does not change the data).
-  func recordData(_ spec: DataSpec) throws {
-    let url = file("data.json")
-    if FileManager.default.fileExists(atPath: file("checkpoint.safetensors").path),
-       let saved = try? JSONDecoder().decode(DataSpec.self, from: Data(contentsOf: url)) {
-      var a = saved, b = spec
-      a.cacheDirectory = nil
-      b.cacheDirectory = nil
-      a.decodeThreads = 0
-      b.decodeThreads = 0
-      guard a == b else {
-        throw ConfigError("\(directory.path) was started on other data (\(url.path)); use a new --output to change the data")
-      }
-    }
-    try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(spec), to: url)
-  }
-
   /// Dense per-split performance, computed once and cached in dense_metrics.json.
   func denseMetrics(_ dense: any Module, groups: GroupSpec, groupIDs: [String: Tensor],
                     heldOut: [String: SplitPredictions]) throws -> [String: SplitPerformance] {
@@ -211,6 +207,18 @@ public final class PruneRun {
     try tuner.loadState(NamedTensors.entries(saved.tensors, under: "tuner."))
     let history = try JSONLines.read(EpochMetrics.self, from: file("metrics.jsonl")) { $0.epoch <= epoch }
     let steps = try JSONLines.read(StepLog.self, from: file("steps.jsonl")) { $0.epoch <= epoch }
+    // Both logs are written before the checkpoint, so each must cover every finished epoch.
+    for e in 0...epoch {
+      let missing = splits.map(\.name).filter { name in !history.contains { $0.epoch == e && $0.split == name } }
+      guard missing.isEmpty else {
+        throw ConfigError("\(file("metrics.jsonl").path) lacks epoch \(e + 1) (\(missing.joined(separator: ", "))) although the checkpoint "
+                          + "is after epoch \(epoch + 1): the run folder is damaged; use --overwrite or another --output")
+      }
+      guard steps.contains(where: { $0.epoch == e }) else {
+        throw ConfigError("\(file("steps.jsonl").path) lacks epoch \(e + 1) although the checkpoint is after epoch \(epoch + 1): "
+                          + "the run folder is damaged; use --overwrite or another --output")
+      }
+    }
     return (epoch, history, steps)
   }
 

@@ -133,8 +133,8 @@ public struct SweepRow: Codable, Sendable, Equatable {
 
 /// Runs a sweep and summarizes it.
 public enum SweepRun {
-  /// Runs every cell of `sweep` not finished yet (a folder with report.json is kept, a folder with
-  /// a checkpoint resumes), then writes sweep.json, sweep.md and the plots into `output`.
+  /// Runs every cell of `sweep` not finished yet (a finished run with the cell's settings is read,
+  /// an interrupted one resumes, a folder with other settings is an error), then writes sweep.json, sweep.md and the plots into `output`.
   /// Returns the Markdown summary.
   public static func run(_ sweep: SweepConfig, progress: ProgressReporter = ProgressReporter()) throws -> String {
     let root = URL(fileURLWithPath: sweep.output)
@@ -144,13 +144,10 @@ public enum SweepRun {
     var reports: [(config: RunConfig, report: RunReport)] = []
     for (i, cell) in sweep.configs.enumerated() {
       let folder = root.appendingPathComponent(cell.folder)
-      if FileManager.default.fileExists(atPath: folder.appendingPathComponent("report.json").path) {
-        reports.append((cell.config, try RunReport.load(directory: folder)))
-        continue
-      }
       progress.line("sweep run \(i + 1)/\(sweep.configs.count): \(cell.folder)")
       let run = try PruneRun(config: cell.config, data: data, directory: folder, progress: progress)
       run.dataSpec = sweep.data
+      run.denseFile = sweep.dense
       if let report = try run.run(dense: dense) { reports.append((cell.config, report)) }
     }
     let rows = summarize(reports)

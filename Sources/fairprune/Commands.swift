@@ -113,7 +113,8 @@ struct Prune: ParsableCommand {
   @OptionGroup var data: DataOptions
   @Option(help: "Dense model (.safetensors, or a PyTorch state dict .pt).") var dense: String
   @Option(help: "Config file (JSON or YAML).") var config: String?
-  @Option(help: "Run directory (resumed if it holds a checkpoint).") var output: String
+  @Option(help: "Run directory: a run with the same settings, data and dense model resumes (or, finished, is only read); another run there is refused.") var output: String
+  @Flag(help: "Replace a run with other settings in --output instead of refusing it.") var overwrite = false
   @Option(help: "Method: \(choices(MethodKind.self)) (\(defaults.method.rawValue)).") var method: MethodKind?
   @Option(help: "Architecture of the dense model (\(defaults.model.rawValue)).") var model: ModelKind?
   @Option(help: "Target sparsity in [0, 1) (\(defaults.sparsity)).") var sparsity: Double?
@@ -174,7 +175,7 @@ struct Prune: ParsableCommand {
 
   func run() throws {
     let c = try resolved()
-    if let report = try library({ try Jobs.prune(data: data.spec, denseFile: dense, config: c, output: output) }) {
+    if let report = try library({ try Jobs.prune(data: data.spec, denseFile: dense, config: c, output: output, overwrite: overwrite) }) {
       print(ReportMarkdown.render([report]))
     }
   }

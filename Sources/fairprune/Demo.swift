@@ -11,6 +11,7 @@ struct Demo: ParsableCommand {
   @Option(help: "Tolerance ε on each group's excess accuracy gap (fraction).") var tolerance: Double = 0.02
   @Option(help: "Random seed.") var seed: UInt64 = 0
   @Option(help: "Intra-op threads.") var threads: Int = 2
+  @Flag(help: "Replace a demo with other settings in --output (dense model included) instead of refusing it.") var overwrite = false
 
   func run() throws {
     var config = DemoConfig()
@@ -20,6 +21,7 @@ struct Demo: ParsableCommand {
     config.run.seed = seed
     config.run.threads = threads
     config.dense.seed = seed
+    config.overwrite = overwrite
     print(try library { try Jobs.demo(config, output: output) })
   }
 }

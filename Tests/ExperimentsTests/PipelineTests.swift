@@ -127,26 +127,6 @@ final class PipelineTests: XCTestCase {
                    try String(contentsOf: resumed.appendingPathComponent("accuracy.svg"), encoding: .utf8))
   }
 
-  /// data.json records the data; resuming a run directory with other data is refused.
-  func testResumeWithOtherDataIsRefused() throws {
-    let (data, dense) = try denseSetup()
-    var c = config(.nft)
-    c.epochs = 2
-    c.lastPruningEpoch = 0
-    let dir = output.appendingPathComponent("run")
-    let first = try PruneRun(config: c, data: data, directory: dir, progress: quietProgress())
-    first.dataSpec = DataSpec(source: .synthetic)
-    first.stopAfterEpoch = 0
-    XCTAssertNil(try first.run(dense: dense))
-    let saved = try JSONDecoder().decode(DataSpec.self, from: Data(contentsOf: dir.appendingPathComponent("data.json")))
-    XCTAssertEqual(saved, DataSpec(source: .synthetic))
-    let second = try PruneRun(config: c, data: data, directory: dir, progress: quietProgress())
-    var other = DataSpec(source: .synthetic)
-    other.seed = 99
-    second.dataSpec = other
-    XCTAssertThrowsError(try second.run(dense: dense)) { XCTAssertTrue("\($0)".contains("started on other data"), "\($0)") }
-  }
-
   /// A diverging run stops with an error naming the learning rates instead of writing NaN metrics.
   func testDivergenceIsReported() throws {
     let (data, dense) = try denseSetup()
