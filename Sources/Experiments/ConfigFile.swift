@@ -7,10 +7,14 @@ import Yams
 public enum ConfigFile {
   /// defaults ← `file` ← `overrides`, validated. Override values are JSON values: numbers,
   /// strings (an enum's raw value), booleans, arrays.
-  public static func resolve(file path: String? = nil, overrides: [RunConfig.CodingKeys: Any] = [:]) throws -> RunConfig {
+  /// `denseModel`: a model file whose metadata names the architecture, the default of `model`.
+  public static func resolve(file path: String? = nil, overrides: [RunConfig.CodingKeys: Any] = [:],
+                             denseModel: String? = nil) throws -> RunConfig {
     var object = try path.map { try settings(of: try read(path: $0), known: RunConfig.CodingKeys.allCases.map(\.rawValue), source: $0) } ?? [:]
     for (key, value) in overrides { object[key.rawValue] = value }
-    let config = try merge(RunConfig(), with: object, source: path)
+    var defaults = RunConfig()
+    if let denseModel, let architecture = try ModelFile.architecture(of: denseModel) { defaults.model = architecture }
+    let config = try merge(defaults, with: object, source: path)
     try config.validate()
     return config
   }

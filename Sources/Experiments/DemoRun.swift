@@ -49,13 +49,13 @@ public enum DemoRun {
     let denseFile = output.appendingPathComponent("dense.safetensors").path
     let dense: any Module
     if !config.overwrite, FileManager.default.fileExists(atPath: denseFile) {
-      dense = try DenseModelFile.load(denseFile, kind: config.run.model, for: data)
+      dense = try ModelFile.load(denseFile, kind: config.run.model, for: data)
       progress.line("loaded the dense model from \(denseFile)")
     } else {
       var denseConfig = config.dense
       denseConfig.threads = config.run.threads  // one thread setting for the whole demo
       dense = try DenseTrainer.trainNew(config.run.model, on: data, config: denseConfig, progress: progress)
-      try DenseModelFile.save(dense, to: denseFile)
+      try ModelFile.save(dense, metadata: ModelFileMetadata(architecture: config.run.model, for: data), to: denseFile)
     }
     var reports: [RunReport] = []
     for method in config.methods {

@@ -10,7 +10,7 @@ public enum Jobs {
                                 progress: ProgressReporter = ProgressReporter()) throws -> String {
     let dataset = try data.load()
     let net = try DenseTrainer.trainNew(model, on: dataset, config: config, progress: progress)
-    try DenseModelFile.save(net, to: output)
+    try ModelFile.save(net, metadata: ModelFileMetadata(architecture: model, for: dataset), to: output)
     let accuracy = try Evaluator.predict(net, on: dataset.test).accuracy
     return "saved \(output); test accuracy \(String(format: "%.2f%%", 100 * accuracy))\n\n"
       + (try GroupAccuracyTable.render(net, dataset: dataset))
@@ -30,7 +30,7 @@ public enum Jobs {
   public static func prune(data: DataSpec, denseFile: String, config: RunConfig, output: String, overwrite: Bool = false,
                            progress: ProgressReporter = ProgressReporter()) throws -> RunReport? {
     let dataset = try data.load()
-    let dense = try DenseModelFile.load(denseFile, kind: config.model, for: dataset)
+    let dense = try ModelFile.load(denseFile, kind: config.model, for: dataset, notes: progress.line)
     let run = try PruneRun(config: config, data: dataset, directory: URL(fileURLWithPath: output), progress: progress)
     run.dataSpec = data
     run.denseFile = denseFile
@@ -38,11 +38,20 @@ public enum Jobs {
     return try run.run(dense: dense)
   }
 
-  /// The per-group accuracy table of the model in `modelFile` on every split of `data`.
-  public static func evaluate(data: DataSpec, modelFile: String, model: ModelKind) throws -> String {
+  /// The per-group accuracy table of the model in `modelFile` on every split of `data`; the
+  /// architecture is `model`, else the one the file names, else MLP.
+  public static func evaluate(data: DataSpec, modelFile: String, model: ModelKind?,
+                              progress: ProgressReporter = ProgressReporter()) throws -> String {
     let dataset = try data.load()
-    let net = try DenseModelFile.load(modelFile, kind: model, for: dataset)
+    let net = try ModelFile.load(modelFile, kind: model, for: dataset, notes: progress.line)
     return try GroupAccuracyTable.render(net, dataset: dataset)
+  }
+
+  /// Copies the model of the run in `run` to `output`; says what it wrote.
+  public static func export(run: String, output: String) throws -> String {
+    let m = try ModelFile.export(runDirectory: run, to: output)
+    return "wrote \(output): \(m.architecture.rawValue), \(m.numClasses) classes, input \(m.inputShape.map(String.init).joined(separator: "x")), "
+      + String(format: "sparsity %.3f, ", m.sparsity) + "method \(m.method), \(m.groups.count) groups, FairPrune \(m.version)"
   }
 
   /// One Markdown report over the run directories, plus per-group bar charts in `plots` if given.

@@ -7,10 +7,11 @@ import Sparsity
 import Torch
 
 /// The dense -> GMP -> fine-tune -> evaluate pipeline of one method (SPEC 7.5), writing a run
-/// directory: config.json, data.json (when `dataSpec` is set), dense_metrics.json, metrics.jsonl,
-/// steps.jsonl, checkpoint.safetensors, report.json, report.md and the plots excess_gap.svg and
-/// accuracy.svg. Every file is written atomically (temp file + rename), and a run whose directory
-/// holds a checkpoint resumes after its last finished epoch.
+/// directory: config.json, data.json (when `dataSpec` is set), dense.json, dense_metrics.json,
+/// metrics.jsonl, steps.jsonl, checkpoint.safetensors, model.safetensors (the reported epoch's
+/// model, a `ModelFile`), report.json, report.md and the plots excess_gap.svg and accuracy.svg.
+/// Every file is written atomically (temp file + rename); `RunFolder` decides whether a folder
+/// is resumed (after its last finished epoch), only read (finished), or refused.
 public final class PruneRun {
   public let config: RunConfig
   public let data: GroupedDataset
@@ -100,6 +101,8 @@ public final class PruneRun {
     // Epoch e's order and flips follow from (seed, e): a resumed run sees the batches it would have seen.
     let loader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 7919,
                                 prefetch: data.train.prefetchDepth)
+    let recalibrationLoader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 15_485_863,
+                                             prefetch: data.train.prefetchDepth)
     progress.begin()
     for epoch in startEpoch..<config.epochs {
       if epoch <= config.lastPruningEpoch { _ = try masks.prune(epoch: epoch, schedule: gmp, using: pruner) }
@@ -123,6 +126,17 @@ public final class PruneRun {
                           "lower learning_rate (\(config.learningRate)) or dual_learning_rate (\(config.dualLearningRate))")
       }
       let sparsity = try masks.report().fraction
+      if config.bnRecalibrationBatches > 0 {
+        // Its own order per epoch, so the training batches stay those of an unrecalibrated run.
+        let recalibration = recalibrationLoader.batches(epoch: epoch)
+        var used = 0
+        try BatchNormRecalibration.run(model) {
+          guard used < config.bnRecalibrationBatches, let b = try recalibration.next() else { return nil }
+          used += 1
+          return b.inputs
+        }
+        try masks.applyMasks()
+      }
       let multiplierMax = try tuner.multipliers().map { try $0.max().item() }
       for (name, split) in splits {
         let predictions = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize)
@@ -137,6 +151,16 @@ public final class PruneRun {
         history.append(EpochMetrics(epoch: epoch, split: name, sparsity: sparsity, learningRate: optimizer.learningRate,
                                     trainLoss: name == "train" ? lossSum / Double(data.train.count) : nil,
                                     multiplierMax: multiplierMax, metrics: metrics))
+      }
+      // The model the report will describe so far (selection rules are prefix-consistent), written
+      // before the checkpoint so that a resumed run never skips it.
+      if epoch >= config.lastPruningEpoch, try selectedEpoch(history: history, through: epoch).epoch == epoch {
+        var metadata = ModelFileMetadata(architecture: config.model, for: data)
+        metadata.numClasses = try model.namedParameters().last { $0.tensor.shape.count == 2 }?.tensor.shape[0] ?? metadata.numClasses
+        metadata.sparsity = sparsity
+        metadata.method = config.method.rawValue
+        metadata.groups = groups.groupNames
+        try ModelFile.save(model, metadata: metadata, to: file("model.safetensors").path)
       }
       try checkpoint(epoch: epoch, model: model, tuner: tuner, history: history, steps: steps)
       let train = history.last { $0.split == "train" }!.metrics
@@ -222,11 +246,16 @@ public final class PruneRun {
     return (epoch, history, steps)
   }
 
+  /// The epoch the run's `EpochSelection` chooses among those up to `last`.
+  func selectedEpoch(history: [EpochMetrics], through last: Int) throws -> (epoch: Int, selectedOn: String?) {
+    try (config.epochSelection ?? config.method.defaultEpochSelection).choose(
+      epochs: last + 1, firstEligible: config.lastPruningEpoch, hasValidation: data.validation != nil,
+      metrics: { split, epoch in history.first { $0.split == split && $0.epoch == epoch }?.metrics })
+  }
+
   /// The metrics of the epoch the method's `EpochSelection` chooses.
   func makeReport(history: [EpochMetrics], groups: GroupSpec) throws -> RunReport {
-    let (chosen, selectedOn) = try (config.epochSelection ?? config.method.defaultEpochSelection).choose(
-      epochs: config.epochs, firstEligible: config.lastPruningEpoch, hasValidation: data.validation != nil,
-      metrics: { split, epoch in history.first { $0.split == split && $0.epoch == epoch }?.metrics })
+    let (chosen, selectedOn) = try selectedEpoch(history: history, through: config.epochs - 1)
     var splitMetrics: [String: DisparityMetrics] = [:]
     var achieved = 0.0
     for m in history where m.epoch == chosen {

@@ -77,6 +77,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var dualRestarts = false
   /// Equalized loss uses |L_g − L| (true, the paper's runs) or L_g − L.
   public var equalizedLossAbsolute = true
+  /// Before each evaluation of the sparse model, recompute BatchNorm running statistics from this
+  /// many training batches (train mode, no gradients); 0 keeps them as training left them, as the
+  /// reference code does.
+  public var bnRecalibrationBatches = 32
   /// Apply constraints during GMP epochs too (SPEC 2.8 default: false).
   public var mitigationWhilePruning = false
   /// Protected attributes (column names of the dataset) that form the groups; empty = all.
@@ -111,6 +115,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if !(0..<1).contains(dualMomentum) { try fail("dual_momentum", dualMomentum, "must be in [0, 1)") }
     if !(nupiKp >= 0) { try fail("nupi_kp", nupiKp, "must be >= 0") }
     if !(nupiNu > -1 && nupiNu < 1) { try fail("nupi_nu", nupiNu, "must be in (-1, 1)") }
+    if bnRecalibrationBatches < 0 { try fail("bn_recalibration_batches", bnRecalibrationBatches, "must be >= 0") }
     if minGroupSize < 1 { try fail("min_group_size", minGroupSize, "must be at least 1") }
     if milestones.contains(where: { !(0...1).contains($0) }) { try fail("milestones", milestones, "fractions must be in [0, 1]") }
     if threads < 1 { try fail("threads", threads, "must be positive") }
@@ -137,6 +142,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case dualRestarts = "dual_restarts"
     case equalizedLossAbsolute = "equalized_loss_absolute"
     case mitigationWhilePruning = "mitigation_while_pruning"
+    case bnRecalibrationBatches = "bn_recalibration_batches"
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
     case epochSelection = "epoch_selection"

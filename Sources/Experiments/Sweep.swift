@@ -140,7 +140,7 @@ public enum SweepRun {
     let root = URL(fileURLWithPath: sweep.output)
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     let data = try sweep.data.load()
-    let dense = try DenseModelFile.load(sweep.dense, kind: sweep.run.model, for: data)
+    let dense = try ModelFile.load(sweep.dense, kind: sweep.run.model, for: data)
     var reports: [(config: RunConfig, report: RunReport)] = []
     for (i, cell) in sweep.configs.enumerated() {
       let folder = root.appendingPathComponent(cell.folder)

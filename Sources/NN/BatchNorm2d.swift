@@ -8,7 +8,9 @@ public final class BatchNorm2d: Module {
   public let runningVar: Tensor
   /// Counts training batches, as PyTorch does (saved in the state dict).
   public let numBatchesTracked: Tensor
-  public let momentum: Double
+  /// Weight of a batch's statistics in the running ones; `BatchNormRecalibration` changes it
+  /// per batch to get a cumulative average (PyTorch's `momentum=None`).
+  public var momentum: Double
   public let eps: Double
   public var isTraining = true
 

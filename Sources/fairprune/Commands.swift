@@ -116,7 +116,7 @@ struct Prune: ParsableCommand {
   @Option(help: "Run directory: a run with the same settings, data and dense model resumes (or, finished, is only read); another run there is refused.") var output: String
   @Flag(help: "Replace a run with other settings in --output instead of refusing it.") var overwrite = false
   @Option(help: "Method: \(choices(MethodKind.self)) (\(defaults.method.rawValue)).") var method: MethodKind?
-  @Option(help: "Architecture of the dense model (\(defaults.model.rawValue)).") var model: ModelKind?
+  @Option(help: "Architecture of the dense model (the one its file names, else \(defaults.model.rawValue)).") var model: ModelKind?
   @Option(help: "Target sparsity in [0, 1) (\(defaults.sparsity)).") var sparsity: Double?
   @Flag(help: "Prune whole output channels.") var structured = false
   @Option(help: "Tolerance ε on each group's excess accuracy gap, a fraction (\(defaults.tolerance)).") var tolerance: Double?
@@ -130,6 +130,8 @@ struct Prune: ParsableCommand {
   @Flag(help: "Estimate the overall accuracy as the unweighted mean of the replay buffers, as the reference code (biased for unequal groups).")
   var referenceBufferOverall = false
   @Flag(help: "Dual restarts: a group's multiplier drops to 0 once its constraint holds.") var dualRestarts = false
+  @Option(help: "BatchNorm statistics recomputed from this many training batches before each evaluation; 0: off, as the reference code (\(defaults.bnRecalibrationBatches)).")
+  var bnRecalibrationBatches: Int?
   @Option(help: "Primal learning rate (\(defaults.learningRate)).") var learningRate: Double?
   @Option(help: "Total epochs, GMP + fine-tuning (\(defaults.epochs)).") var epochs: Int?
   @Option(help: "Last GMP epoch; mitigation starts there (\(defaults.lastPruningEpoch)).") var lastPruningEpoch: Int?
@@ -157,6 +159,7 @@ struct Prune: ParsableCommand {
     o[.minGroupSize] = minGroupSize
     o[.referenceBufferOverall] = referenceBufferOverall ? true : nil
     o[.dualRestarts] = dualRestarts ? true : nil
+    o[.bnRecalibrationBatches] = bnRecalibrationBatches
     o[.learningRate] = learningRate
     o[.epochs] = epochs
     o[.lastPruningEpoch] = lastPruningEpoch
@@ -169,7 +172,9 @@ struct Prune: ParsableCommand {
     return o
   }
 
-  func resolved() throws -> RunConfig { try library { try ConfigFile.resolve(file: config, overrides: overrides) } }
+  func resolved() throws -> RunConfig {
+    try library { try ConfigFile.resolve(file: config, overrides: overrides, denseModel: dense) }
+  }
 
   func validate() throws { _ = try resolved() }
 
@@ -185,7 +190,7 @@ struct Evaluate: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Per-group accuracy of a saved model on each split.")
   @OptionGroup var data: DataOptions
   @Option(help: "Model file (.safetensors or .pt).") var modelFile: String
-  @Option(help: "Architecture.") var model: ModelKind = .mlp
+  @Option(help: "Architecture: \(choices(ModelKind.self)) (default: the one the file names, else mlp).") var model: ModelKind?
 
   func run() throws {
     print(try library { try Jobs.evaluate(data: data.spec, modelFile: modelFile, model: model) })
@@ -210,5 +215,16 @@ struct Sweep: ParsableCommand {
 
   func run() throws {
     print(try library { try SweepRun.run(try SweepConfig.load(config)) })
+  }
+}
+
+struct Export: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Write a run's model to a safetensors file PyTorch and FairPrune load: PyTorch key names, pruned weights as zeros, no masks or optimizer state, metadata (architecture, classes, input shape, sparsity, method, groups, version).")
+  @Argument(help: "Run directory (of prune, sweep or demo).") var runDirectory: String
+  @Option(help: "Output file (.safetensors).") var output: String = "model.safetensors"
+
+  func run() throws {
+    print(try library { try Jobs.export(run: runDirectory, output: output) })
   }
 }

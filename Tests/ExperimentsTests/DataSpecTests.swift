@@ -171,9 +171,9 @@ final class TabularOptionsTests: XCTestCase {
     let message = try Jobs.trainDense(data: spec, model: .mlp, config: config, output: file, progress: ProgressReporter(enabled: false))
     XCTAssertTrue(message.contains("| train | a |"), "per-group accuracy table: \(message)")
     let data = try spec.load()
-    let model = try DenseModelFile.load(file, kind: .mlp, for: data)
+    let model = try ModelFile.load(file, kind: .mlp, for: data)
     XCTAssertEqual(MLP.hiddenSizes(in: model.stateDict()), [16, 8, 4])
     XCTAssertEqual(try Evaluator.predict(model, on: data.test).accuracy,
-                   try Evaluator.predict(try DenseModelFile.load(file, kind: .mlp, for: data), on: data.test).accuracy)
+                   try Evaluator.predict(try ModelFile.load(file, kind: .mlp, for: data), on: data.test).accuracy)
   }
 }

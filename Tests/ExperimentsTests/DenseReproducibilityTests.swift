@@ -39,7 +39,7 @@ final class DenseReproducibilityTests: XCTestCase {
       let data = try spec.load()
       let net = try DenseTrainer.trainNew(model, on: data, config: config, progress: ProgressReporter(enabled: false))
       let path = root.appendingPathComponent("model\(run).safetensors").path
-      try DenseModelFile.save(net, to: path)
+      try ModelFile.save(net, metadata: ModelFileMetadata(architecture: model, for: data), to: path)
       files.append(try Data(contentsOf: URL(fileURLWithPath: path)))
     }
     XCTAssertEqual(files[0].count, files[1].count, "\(spec.source)", file: file, line: line)

@@ -64,7 +64,7 @@ final class RunFolderTests: XCTestCase {
     XCTAssertNil(try run(config(), dir: dir, stopAfter: 0))
     let before = try snapshot(dir)
     XCTAssertEqual(Set(before.keys), ["config.json", "data.json", "dense.json", "dense_metrics.json", "metrics.jsonl",
-                                      "steps.jsonl", "checkpoint.safetensors"])
+                                      "steps.jsonl", "checkpoint.safetensors", "model.safetensors"])
     var sparser = config()
     sparser.sparsity = 0.5
     sparser.method = .nft

@@ -23,17 +23,33 @@ public enum PyTorchCheckpoint {
   /// ("0.weight", "0.bias", ...). Each tensor is a contiguous CPU tensor owning its memory,
   /// whatever device or strides it was saved with.
   public static func loadStateDict(from url: URL) throws -> [(String, Tensor)] {
+    try loadModelState(from: url).state.map { ($0.name, $0.tensor) }
+  }
+
+  /// A model's state dict from a `torch.save` file holding it directly or inside a training
+  /// checkpoint's dict (`{'state_dict': ..., 'epoch': ...}`, under one of `wrapperKeys`), with the
+  /// key it was found under.
+  public static func loadModelState(from url: URL) throws -> (state: [(name: String, tensor: Tensor)], wrapperKey: String?) {
     let data: Data
     do {
       data = try Data(contentsOf: url, options: .mappedIfSafe)
     } catch {
       throw TorchError("checkpoint \(url.path): cannot read (\(error.localizedDescription))")
     }
-    return try loadStateDict(data: data, source: url.path)
+    return try loadModelState(data: data, source: url.path)
   }
+
+  /// Where training scripts commonly put the model's state dict in a checkpoint dict.
+  public static let wrapperKeys = ["state_dict", "model_state_dict", "model", "net", "module"]
 
   /// Like `loadStateDict(from:)` for a checkpoint held in memory; `source` names it in errors.
   public static func loadStateDict(data: Data, source: String = "<data>") throws -> [(String, Tensor)] {
+    try loadModelState(data: data, source: source).state.map { ($0.name, $0.tensor) }
+  }
+
+  /// Like `loadModelState(from:)` for a checkpoint held in memory.
+  public static func loadModelState(data: Data, source: String = "<data>") throws
+    -> (state: [(name: String, tensor: Tensor)], wrapperKey: String?) {
     func fail(_ what: String) -> TorchError { TorchError("checkpoint \(source): \(what)") }
     // Legacy torch.save (before 1.6, or _use_new_zipfile_serialization=False) starts with a
     // pickled magic number rather than a zip local header.
@@ -53,9 +69,21 @@ public enum PyTorchCheckpoint {
     let root = try reader.read(try archive.contents(of: pickleEntry), source: "\(source):\(pickleName)")
     let storages = TorchStorage.Loader(archive: archive, prefix: prefix, source: source)
 
-    var result: [(String, Tensor)] = []
+    var items = try stateDictItems(root, fail: fail)
+    var wrapperKey: String?
+    // A training checkpoint: the model's state dict is one value among epoch, optimizer, ...
+    if !items.isEmpty, !items.contains(where: { (try? storages.tensor(from: $0.value, name: "")) != nil }) {
+      for candidate in wrapperKeys {
+        if let entry = items.first(where: { if case .string(let k) = $0.key { return k == candidate } else { return false } }), let inner = try? stateDictItems(entry.value, fail: fail) {
+          items = inner
+          wrapperKey = candidate
+          break
+        }
+      }
+    }
+    var result: [(name: String, tensor: Tensor)] = []
     var seen = Set<String>()
-    for (key, value) in try stateDictItems(root, fail: fail) {
+    for (key, value) in items {
       guard case .string(let name) = key else { throw fail("state dict key \(key.kindDescription) is not a string") }
       guard seen.insert(name).inserted else { throw fail("state dict key \"\(name)\" appears twice") }
       guard let tensor = try storages.tensor(from: value, name: name) else {
@@ -63,7 +91,7 @@ public enum PyTorchCheckpoint {
       }
       result.append((name, tensor))
     }
-    return result
+    return (result, wrapperKey)
   }
 
   /// The one folder that holds every entry (PyTorch names it after the file, but any name is fine).

@@ -1,0 +1,179 @@
+import Foundation
+import NN
+import Torch
+
+/// FairPrune's version, written into every model file it saves.
+public enum FairPruneVersion {
+  public static let current = "0.6.0"
+}
+
+/// What a model file says about its model (safetensors metadata, all strings): enough to rebuild
+/// the architecture without `--model`, plus where the weights came from.
+public struct ModelFileMetadata: Equatable, Sendable {
+  public var architecture: ModelKind
+  public var numClasses: Int
+  /// [C, H, W] of one input.
+  public var inputShape: [Int]
+  /// Fraction of prunable weights that are zero (0 for a dense model).
+  public var sparsity: Double = 0
+  /// "dense", or the fine-tuning method of the run.
+  public var method = "dense"
+  /// Group names of the run (empty for a dense model).
+  public var groups: [String] = []
+  public var version = FairPruneVersion.current
+
+  public init(architecture: ModelKind, numClasses: Int, inputShape: [Int]) {
+    self.architecture = architecture
+    self.numClasses = numClasses
+    self.inputShape = inputShape
+  }
+
+  /// A model of `architecture` built for `data` (its input shape and class count).
+  public init(architecture: ModelKind, for data: GroupedDataset) {
+    self.init(architecture: architecture, numClasses: data.info.numClasses, inputShape: data.train.sampleShape)
+  }
+
+  var strings: [String: String] {
+    var groupsJSON = "[]"
+    if let data = try? JSONSerialization.data(withJSONObject: groups) { groupsJSON = String(decoding: data, as: UTF8.self) }
+    return ["format": "fairprune-model", "architecture": architecture.rawValue, "num_classes": "\(numClasses)",
+            "input_shape": inputShape.map(String.init).joined(separator: ","), "sparsity": "\(sparsity)",
+            "method": method, "groups": groupsJSON, "fairprune_version": version]
+  }
+
+  /// The metadata of a FairPrune model file; nil for files without it (other tools, older versions).
+  init?(_ strings: [String: String], source: String) throws {
+    guard strings["format"] == "fairprune-model" else { return nil }
+    func field(_ key: String) throws -> String {
+      guard let value = strings[key] else { throw ConfigError("\(source): metadata lacks \"\(key)\"") }
+      return value
+    }
+    guard let kind = ModelKind(rawValue: try field("architecture")) else {
+      throw ConfigError("\(source): metadata architecture \"\(strings["architecture"] ?? "")\" is not one of "
+                        + ModelKind.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    guard let classes = Int(try field("num_classes")), classes > 0 else {
+      throw ConfigError("\(source): metadata num_classes \"\(strings["num_classes"] ?? "")\" is not a positive integer")
+    }
+    let shape = try field("input_shape").split(separator: ",").map { Int($0) }
+    guard !shape.isEmpty, shape.allSatisfy({ ($0 ?? 0) > 0 }) else {
+      throw ConfigError("\(source): metadata input_shape \"\(strings["input_shape"] ?? "")\" is not positive integers")
+    }
+    self.init(architecture: kind, numClasses: classes, inputShape: shape.compactMap { $0 })
+    sparsity = strings["sparsity"].flatMap(Double.init) ?? 0
+    method = strings["method"] ?? "dense"
+    groups = strings["groups"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
+    version = strings["fairprune_version"] ?? "?"
+  }
+}
+
+/// Model files: FairPrune's safetensors (PyTorch key names, pruned weights as zeros, no masks,
+/// with `ModelFileMetadata`), other safetensors, and PyTorch `torch.save` state dicts, including
+/// `{'state_dict': ...}` wrappers and DataParallel's `module.` prefixes.
+public enum ModelFile {
+  /// A file's weights with what it says about itself.
+  public struct Contents {
+    public var state: [(name: String, tensor: Tensor)]
+    public var metadata: ModelFileMetadata?
+    /// What was done to read it (unwrapped, prefix removed), to tell the user.
+    public var notes: [String] = []
+  }
+
+  /// The model in `path` for `data`. The architecture comes from `kind`, else from the file's
+  /// metadata, else MLP; the class count from the file (metadata or classifier rows) when it has
+  /// more classes than the data shows, so data lacking the top class still loads.
+  public static func load(_ path: String, kind: ModelKind?, for data: GroupedDataset,
+                          notes: ((String) -> Void)? = nil) throws -> any Module {
+    let contents = try read(path)
+    contents.notes.forEach { notes?($0) }
+    let metadata = contents.metadata
+    if let kind, let saved = metadata?.architecture, kind != saved {
+      throw ConfigError("\(path) holds a \(saved.rawValue) model, but the model setting says \(kind.rawValue); drop --model or fix it")
+    }
+    let architecture = kind ?? metadata?.architecture ?? .mlp
+    if let shape = metadata?.inputShape, shape != data.train.sampleShape {
+      throw ConfigError("\(path) was saved for inputs of shape \(shape), the data's are \(data.train.sampleShape) (check --image-size)")
+    }
+    let hidden = MLP.hiddenSizes(in: contents.state) ?? ModelKind.defaultMLPHidden
+    let dataClasses = data.info.numClasses
+    var classes = metadata?.numClasses ?? dataClasses
+    if metadata == nil {
+      // A head wider than the data's labels: the data lacks the top class(es), the file decides.
+      let probe = try architecture.make(inputShape: data.train.sampleShape, numClasses: dataClasses, mlpHidden: hidden)
+      if let head = probe.namedParameters().last(where: { $0.tensor.shape.count == 2 }),
+         let saved = contents.state.first(where: { $0.name == head.name }), saved.tensor.shape.count == 2 {
+        classes = max(classes, saved.tensor.shape[0])
+      }
+    }
+    guard classes >= dataClasses else {
+      throw ConfigError("\(path) has \(classes) classes, but the data's labels go up to \(dataClasses - 1): "
+                        + "the model was trained for another target or label coding")
+    }
+    let model = try architecture.make(inputShape: data.train.sampleShape, numClasses: classes, mlpHidden: hidden)
+    do { try model.loadStateDict(contents.state) } catch let e as StateDictError {
+      throw ConfigError("\(path) does not fit a \(architecture.rawValue) model: \(e)")
+    }
+    return model
+  }
+
+  /// The architecture a FairPrune model file names in its metadata (nil for other files).
+  public static func architecture(of path: String) throws -> ModelKind? {
+    guard path.lowercased().hasSuffix(".safetensors"), FileManager.default.fileExists(atPath: path) else { return nil }
+    let header = try SafeTensors.read(from: URL(fileURLWithPath: path)).metadata
+    return try ModelFileMetadata(header, source: path)?.architecture
+  }
+
+  /// The weights in `path` (masks left out, wrappers and `module.` prefixes removed) and its metadata.
+  public static func read(_ path: String) throws -> Contents {
+    let url = URL(fileURLWithPath: path)
+    guard FileManager.default.fileExists(atPath: url.path) else { throw ConfigError("model file \(path) does not exist") }
+    var contents: Contents
+    switch url.pathExtension.lowercased() {
+    case "safetensors":
+      let file = try SafeTensors.read(from: url)
+      contents = Contents(state: file.tensors, metadata: try ModelFileMetadata(file.metadata, source: path))
+    case "pt", "pth", "bin":
+      let loaded = try PyTorchCheckpoint.loadModelState(from: url)
+      contents = Contents(state: loaded.state, metadata: nil)
+      if let key = loaded.wrapperKey { contents.notes.append("\(path): using the state dict under '\(key)'") }
+    default: throw ConfigError("model file \(path): use .safetensors or a PyTorch .pt/.pth state dict")
+    }
+    contents.state = contents.state.filter { !$0.name.hasSuffix("weight_mask") }
+    if !contents.state.isEmpty, contents.state.allSatisfy({ $0.name.hasPrefix("module.") }) {
+      contents.state = NamedTensors.entries(contents.state, under: "module.")
+      contents.notes.append("\(path): removed the DataParallel prefix 'module.' from every key")
+    }
+    if let bad = contents.state.first(where: { !$0.tensor.dtype.isFloatingPoint && !$0.name.hasSuffix("num_batches_tracked") }) {
+      throw ConfigError("\(path): tensor \(bad.name) is \(bad.tensor.dtype), a model's weights must be floating point")
+    }
+    return contents
+  }
+
+  /// Saves `model` for others to load: PyTorch key names, no masks, `metadata` in the header.
+  public static func save(_ model: any Module, metadata: ModelFileMetadata, to path: String) throws {
+    let state = model.stateDict().filter { !$0.name.hasSuffix("weight_mask") }
+    do {
+      try SafeTensors.write(state.map { ($0.name, $0.tensor) }, metadata: metadata.strings, to: URL(fileURLWithPath: path))
+    } catch let e as TorchError {
+      throw ConfigError("cannot write model file \(path): \(e)")
+    }
+  }
+
+  /// Copies the finished run's model (model.safetensors of `runDirectory`) to `output`, checked on the way.
+  public static func export(runDirectory: String, to output: String) throws -> ModelFileMetadata {
+    let source = URL(fileURLWithPath: runDirectory).appendingPathComponent("model.safetensors").path
+    guard FileManager.default.fileExists(atPath: source) else {
+      throw ConfigError("\(runDirectory) has no model.safetensors: it is not a run folder, or its run has not finished an epoch at the final sparsity")
+    }
+    let file = try SafeTensors.read(from: URL(fileURLWithPath: source))
+    guard let metadata = try ModelFileMetadata(file.metadata, source: source) else {
+      throw ConfigError("\(source) has no FairPrune model metadata")
+    }
+    do {
+      try SafeTensors.write(file.tensors.map { ($0.name, $0.tensor) }, metadata: file.metadata, to: URL(fileURLWithPath: output))
+    } catch let e as TorchError {
+      throw ConfigError("cannot write \(output): \(e)")
+    }
+    return metadata
+  }
+}
