@@ -60,7 +60,7 @@ public enum Jobs {
     // Runs of one method (other settings) are told apart by their folder names.
     let methods = reports.map(\.method)
     for i in reports.indices where methods.filter({ $0 == methods[i] }).count > 1 {
-      reports[i].method += " (\(URL(fileURLWithPath: runs[i]).lastPathComponent))"
+      reports[i].label = "\(reports[i].method) (\(URL(fileURLWithPath: runs[i]).lastPathComponent))"
     }
     if let plots { try ReportPlots.writeGroupCharts(reports, to: URL(fileURLWithPath: plots)) }
     return ReportMarkdown.render(reports)

@@ -262,8 +262,11 @@ public final class PruneRun {
       splitMetrics[m.split] = m.metrics
       achieved = m.sparsity
     }
+    let labels = try data.train.targets.to(.int64).toArray(Int64.self)
+    let majority = Dictionary(grouping: labels, by: { $0 }).values.map(\.count).max() ?? 0
     return RunReport(method: config.method.rawValue, sparsityTarget: config.sparsity, achievedSparsity: achieved,
                      tolerance: config.tolerance, seed: config.seed, groups: groups.groupNames, splits: splitMetrics,
-                     epoch: chosen, selectedOn: selectedOn, weightDecayScope: config.weightDecayScope.rawValue)
+                     epoch: chosen, selectedOn: selectedOn, weightDecayScope: config.weightDecayScope.rawValue,
+                     majorityClassRate: labels.isEmpty ? nil : Double(majority) / Double(labels.count))
   }
 }

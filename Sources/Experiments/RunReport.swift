@@ -17,17 +17,39 @@ public struct RunReport: Codable, Sendable, Equatable {
   /// NFT+ES: the split the epoch was selected on.
   public var selectedOn: String?
   public var weightDecayScope: String
+  /// How tables name the run when its method alone is ambiguous (not saved).
+  public var label: String? = nil
+  /// Share of the training split's most frequent class: the accuracy of always guessing it.
+  public var majorityClassRate: Double?
 
   enum CodingKeys: String, CodingKey {
     case method, tolerance, seed, groups, splits, epoch
+    case majorityClassRate = "majority_class_rate"
     case sparsityTarget = "sparsity_target"
     case achievedSparsity = "achieved_sparsity"
     case selectedOn = "selected_on"
     case weightDecayScope = "weight_decay_scope"
   }
 
-  /// Verdict: every constraint ψ_g ≤ ε holds on the training split (SPEC 1.4).
-  public var feasibleOnTrain: Bool { splits["train"]?.feasible ?? false }
+  /// Verdict: every constraint ψ_g ≤ ε holds on the training split (SPEC 1.4), and the model did
+  /// not collapse: groups that all fell to chance together satisfy the constraints vacuously.
+  public var feasibleOnTrain: Bool { (splits["train"]?.feasible ?? false) && !nearChance }
+
+  /// The sparse model kept less than a quarter of the dense model's train accuracy above the
+  /// majority-class rate: it fell to (near) chance, whatever its ψ_g say.
+  public var nearChance: Bool {
+    guard let train = splits["train"], let chance = majorityClassRate, train.denseAccuracy > chance else { return false }
+    return train.accuracy - chance < 0.25 * (train.denseAccuracy - chance)
+  }
+
+  /// The verdict in words: feasible, infeasible, or collapsed to chance.
+  public var verdict: String {
+    if nearChance {
+      return String(format: "no: near chance (train accuracy %.2f%%, always guessing the majority class gives %.2f%%)",
+                    100 * (splits["train"]?.accuracy ?? .nan), 100 * (majorityClassRate ?? .nan))
+    }
+    return feasibleOnTrain ? "yes" : "no"
+  }
 }
 
 /// One line of metrics.jsonl.

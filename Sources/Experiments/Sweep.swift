@@ -150,7 +150,7 @@ public enum SweepRun {
       run.denseFile = sweep.dense
       if let report = try run.run(dense: dense) { reports.append((cell.config, report)) }
     }
-    let rows = summarize(reports)
+    let rows = summarize(reports.map(\.report))
     try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(rows), to: root.appendingPathComponent("sweep.json"))
     let markdown = render(rows)
     try AtomicFileWriter.write(Data(markdown.utf8), to: root.appendingPathComponent("sweep.md"))
@@ -160,15 +160,15 @@ public enum SweepRun {
     return markdown
   }
 
-  /// One row per (method, sparsity, tolerance), in grid order.
-  static func summarize(_ reports: [(config: RunConfig, report: RunReport)]) -> [SweepRow] {
+  /// One row per (method, sparsity target, tolerance), in the order of first appearance.
+  static func summarize(_ reports: [RunReport]) -> [SweepRow] {
     var cells: [(key: String, method: String, sparsity: Double, tolerance: Double, reports: [RunReport])] = []
-    for (config, report) in reports {
-      let key = "\(config.method.rawValue)|\(config.sparsity)|\(config.tolerance)"
+    for report in reports {
+      let key = "\(report.method)|\(report.sparsityTarget)|\(report.tolerance)"
       if let i = cells.firstIndex(where: { $0.key == key }) {
         cells[i].reports.append(report)
       } else {
-        cells.append((key, config.method.rawValue, config.sparsity, config.tolerance, [report]))
+        cells.append((key, report.method, report.sparsityTarget, report.tolerance, [report]))
       }
     }
     return cells.map { SweepRow(method: $0.method, sparsity: $0.sparsity, tolerance: $0.tolerance, reports: $0.reports) }

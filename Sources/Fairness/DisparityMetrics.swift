@@ -15,7 +15,7 @@ import Torch
 /// of every aggregate (SPEC 1.3). Encodes as the report shape
 /// `{"accuracy", "dense_accuracy", "gap", "psi_pw", "max_excess_gap", "tolerance", "feasible",
 /// "gap_std", "excess_gap_quantiles", "loss", "dense_loss", "groups": [{"name", "count",
-/// "accuracy", "dense_accuracy", "gap", "excess_gap", "loss", "dense_loss"}]}` with null for
+/// "accuracy", "accuracy_95", "dense_accuracy", "gap", "excess_gap", "loss", "dense_loss", "constrained"}]}` with null for
 /// values that do not exist.
 public struct DisparityMetrics: Sendable, Equatable, Codable {
   /// One group's row.
@@ -41,6 +41,35 @@ public struct DisparityMetrics: Sendable, Equatable, Codable {
 
     /// Whether the group has samples in the split.
     public var isPresent: Bool { count > 0 }
+
+    /// The 95% Wilson score interval of the sparse model's accuracy on the group (nil when absent):
+    /// how far the measured accuracy of `count` samples can be from the group's true accuracy.
+    public var accuracyInterval: ClosedRange<Double>? {
+      accuracy.map { Self.wilsonInterval(successRate: $0, count: count) }
+    }
+
+    /// Wilson's score interval at z = 1.96 for a success rate measured on `count` trials.
+    public static func wilsonInterval(successRate p: Double, count: Int, z: Double = 1.959963984540054) -> ClosedRange<Double> {
+      let n = Double(count), z2 = z * z
+      let center = (p + z2 / (2 * n)) / (1 + z2 / n)
+      let half = z / (1 + z2 / n) * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
+      return max(0, center - half)...min(1, center + half)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+      // Written out so that missing values encode as null rather than being left out.
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(name, forKey: .name)
+      try c.encode(count, forKey: .count)
+      try c.encode(accuracy, forKey: .accuracy)
+      try c.encode(accuracyInterval.map { [$0.lowerBound, $0.upperBound] }, forKey: .accuracyInterval)
+      try c.encode(denseAccuracy, forKey: .denseAccuracy)
+      try c.encode(gap, forKey: .gap)
+      try c.encode(excessGap, forKey: .excessGap)
+      try c.encode(loss, forKey: .loss)
+      try c.encode(denseLoss, forKey: .denseLoss)
+      try c.encode(constrained, forKey: .constrained)
+    }
 
     public init(name: String, count: Int, accuracy: Double?, denseAccuracy: Double?, gap: Double?, excessGap: Double?,
                 loss: Double?, denseLoss: Double?, constrained: Bool = true) {
@@ -68,6 +97,7 @@ public struct DisparityMetrics: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
       case name, count, accuracy, denseAccuracy = "dense_accuracy", gap, excessGap = "excess_gap", loss
       case denseLoss = "dense_loss", constrained
+      case accuracyInterval = "accuracy_95"
     }
   }
 
@@ -238,20 +268,5 @@ public struct DisparityMetrics: Sendable, Equatable, Codable {
       let lo = Int(pos.rounded(.down)), hi = Swift.min(lo + 1, s.count - 1)
       return Quantile(level: q, value: s[lo] + (pos - Double(lo)) * (s[hi] - s[lo]))
     }
-  }
-}
-
-extension DisparityMetrics.Group {
-  public func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(name, forKey: .name)
-    try c.encode(count, forKey: .count)
-    try c.encode(accuracy, forKey: .accuracy)
-    try c.encode(denseAccuracy, forKey: .denseAccuracy)
-    try c.encode(gap, forKey: .gap)
-    try c.encode(excessGap, forKey: .excessGap)
-    try c.encode(loss, forKey: .loss)
-    try c.encode(denseLoss, forKey: .denseLoss)
-    try c.encode(constrained, forKey: .constrained)
   }
 }
