@@ -82,8 +82,9 @@ public final class PruneRun {
                                        totalEpochs: config.epochs)
     let unconstrained = Set(config.groupConstraintOptions.unconstrainedGroups(groupCounts: densePerformance["train"]!.groupCounts))
     if !unconstrained.isEmpty {
-      progress.line("not constrained (fewer than \(config.minGroupSize) training samples): "
-                    + unconstrained.sorted().map { groups.groupNames[$0] }.joined(separator: ", "))
+      let names = groups.groupNames, listed = unconstrained.sorted().prefix(20).map { names[$0] }
+      progress.line("\(unconstrained.count) of \(names.count) groups not constrained (fewer than \(config.minGroupSize) training samples): "
+                    + listed.joined(separator: ", ") + (unconstrained.count > listed.count ? ", …" : ""))
     }
     let tuner = try config.makeMethod(model: model, primal: optimizer, groups: groups,
                                       dense: try DenseReference(densePerformance["train"]!))

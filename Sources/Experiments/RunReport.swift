@@ -22,6 +22,22 @@ public struct RunReport: Codable, Sendable, Equatable {
   /// Share of the training split's most frequent class: the accuracy of always guessing it.
   public var majorityClassRate: Double?
 
+  public init(method: String, sparsityTarget: Double, achievedSparsity: Double, tolerance: Double, seed: UInt64,
+              groups: [String], splits: [String: DisparityMetrics], epoch: Int, selectedOn: String?,
+              weightDecayScope: String, majorityClassRate: Double? = nil) {
+    self.method = method
+    self.sparsityTarget = sparsityTarget
+    self.achievedSparsity = achievedSparsity
+    self.tolerance = tolerance
+    self.seed = seed
+    self.groups = groups
+    self.splits = splits
+    self.epoch = epoch
+    self.selectedOn = selectedOn
+    self.weightDecayScope = weightDecayScope
+    self.majorityClassRate = majorityClassRate
+  }
+
   enum CodingKeys: String, CodingKey {
     case method, tolerance, seed, groups, splits, epoch
     case majorityClassRate = "majority_class_rate"
