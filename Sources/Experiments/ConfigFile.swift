@@ -12,6 +12,13 @@ public enum ConfigFile {
                              denseModel: String? = nil) throws -> RunConfig {
     var object = try path.map { try settings(of: try read(path: $0), known: RunConfig.CodingKeys.allCases.map(\.rawValue), source: $0) } ?? [:]
     for (key, value) in overrides { object[key.rawValue] = value }
+    // JSON has no NaN or infinity: name the setting before encoding would fail anonymously.
+    for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+      let numbers = (value as? [Any] ?? [value]).compactMap { $0 as? Double }
+      if let bad = numbers.first(where: { !$0.isFinite }) {
+        throw ConfigError("\(path.map { "\($0): " } ?? "")\(key) = \(bad): must be a finite number")
+      }
+    }
     var defaults = RunConfig()
     if let denseModel, let architecture = try ModelFile.architecture(of: denseModel) { defaults.model = architecture }
     let config = try merge(defaults, with: object, source: path)

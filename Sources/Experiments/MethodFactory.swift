@@ -33,6 +33,8 @@ extension RunConfig {
   /// Which groups the method constrains and how its buffers estimate.
   public var groupConstraintOptions: GroupConstraintOptions {
     GroupConstraintOptions(bufferSize: method == .ceag || method == .elRB ? bufferSize : nil, minGroupSize: minGroupSize,
-                           referenceBufferOverall: referenceBufferOverall, dualRestarts: dualRestarts)
+                           referenceBufferOverall: referenceBufferOverall, dualRestarts: dualRestarts,
+                           formulation: formulation.formulation, penaltyCoefficient: penaltyCoefficient,
+                           updateOrder: updateOrder.order)
   }
 }

@@ -1,3 +1,4 @@
+import Constrained
 import Fairness
 import Foundation
 
@@ -27,6 +28,45 @@ public enum DualOptimizerKind: String, Codable, CaseIterable, Sendable {
   case sgd
   /// The nuPI controller (`NuPI`).
   case nupi
+}
+
+/// How a constrained method's constraints enter its Lagrangian (Constrained's `Formulation`).
+public enum FormulationKind: String, Codable, CaseIterable, Sendable {
+  /// f + Σ λ_g g̃_g, multipliers by dual ascent (the paper's).
+  case lagrangian
+  /// The augmented Lagrangian: multipliers plus a ρ-weighted quadratic term.
+  case augmentedLagrangian = "augmented-lagrangian"
+  /// f + ½ ρ Σ relu(g̃_g)², no multipliers.
+  case quadraticPenalty = "quadratic-penalty"
+
+  public var formulation: Formulation {
+    switch self {
+    case .lagrangian: return .lagrangian
+    case .augmentedLagrangian: return .augmentedLagrangian
+    case .quadraticPenalty: return .quadraticPenalty
+    }
+  }
+}
+
+/// Which player moves first in a constrained step (Constrained's `UpdateOrder`).
+public enum UpdateOrderKind: String, Codable, CaseIterable, Sendable {
+  /// Dual step on the current violations, then the primal step (the paper's; one forward).
+  case alternatingDualPrimal = "alternating-dual-primal"
+  /// Both from the same point (one forward).
+  case simultaneous
+  /// Primal step, then the dual step on violations measured at the new point (two forwards).
+  case alternatingPrimalDual = "alternating-primal-dual"
+  /// Extragradient: both players look ahead and step with the look-ahead's gradients (two forwards).
+  case extragradient
+
+  public var order: UpdateOrder {
+    switch self {
+    case .alternatingDualPrimal: return .alternatingDualPrimal
+    case .simultaneous: return .simultaneous
+    case .alternatingPrimalDual: return .alternatingPrimalDual
+    case .extragradient: return .extragradient
+    }
+  }
 }
 
 /// Every setting of a prune-and-fine-tune run. Defaults suit the built-in synthetic data;
@@ -67,6 +107,13 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// nuPI's proportional gain K_P (≥ 0) and EMA coefficient ν in (−1, 1); K_I is 1.
   public var nupiKp = 1.0
   public var nupiNu = 0.0
+  /// How constraints enter the Lagrangian: lagrangian (the paper's), augmented-lagrangian, quadratic-penalty.
+  public var formulation: FormulationKind = .lagrangian
+  /// ρ of the augmented Lagrangian and the quadratic penalty, shared by all groups.
+  public var penaltyCoefficient = 1.0
+  /// Which player moves first: alternating-dual-primal (the paper's), simultaneous,
+  /// alternating-primal-dual, extragradient.
+  public var updateOrder: UpdateOrderKind = .alternatingDualPrimal
   /// Groups with fewer training samples are reported but neither constrained nor counted in the
   /// verdict: an accuracy measured on n samples moves in steps of 1/n, too coarse for ε.
   public var minGroupSize = 10
@@ -99,6 +146,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     func fail(_ field: String, _ value: Any, _ rule: String) throws -> Never {
       throw ConfigError("\(field) = \(value): \(rule)")
     }
+    // NaN and infinities fail every rule below by name, not later in an encoder.
+    let reals: [(String, Double)] = [("sparsity", sparsity), ("learning_rate", learningRate), ("momentum", momentum),
+                                     ("weight_decay", weightDecay), ("tolerance", tolerance), ("dual_learning_rate", dualLearningRate),
+                                     ("dual_momentum", dualMomentum), ("nupi_kp", nupiKp), ("nupi_nu", nupiNu),
+                                     ("penalty_coefficient", penaltyCoefficient)] + milestones.map { ("milestones", $0) }
+    for (name, value) in reals where !value.isFinite { try fail(name, value, "must be a finite number") }
     if !(0..<1).contains(sparsity) { try fail("sparsity", sparsity, "must be in [0, 1)") }
     if epochs < 1 { try fail("epochs", epochs, "must be at least 1") }
     if lastPruningEpoch < 0 || lastPruningEpoch >= epochs {
@@ -115,6 +168,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if !(0..<1).contains(dualMomentum) { try fail("dual_momentum", dualMomentum, "must be in [0, 1)") }
     if !(nupiKp >= 0) { try fail("nupi_kp", nupiKp, "must be >= 0") }
     if !(nupiNu > -1 && nupiNu < 1) { try fail("nupi_nu", nupiNu, "must be in (-1, 1)") }
+    if !(penaltyCoefficient > 0) { try fail("penalty_coefficient", penaltyCoefficient, "must be positive") }
     if bnRecalibrationBatches < 0 { try fail("bn_recalibration_batches", bnRecalibrationBatches, "must be >= 0") }
     if minGroupSize < 1 { try fail("min_group_size", minGroupSize, "must be at least 1") }
     if milestones.contains(where: { !(0...1).contains($0) }) { try fail("milestones", milestones, "fractions must be in [0, 1]") }
@@ -138,6 +192,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case nupiKp = "nupi_kp"
     case nupiNu = "nupi_nu"
     case minGroupSize = "min_group_size"
+    case formulation
+    case penaltyCoefficient = "penalty_coefficient"
+    case updateOrder = "update_order"
     case referenceBufferOverall = "reference_buffer_overall"
     case dualRestarts = "dual_restarts"
     case equalizedLossAbsolute = "equalized_loss_absolute"

@@ -8,6 +8,9 @@ extension WeightDecayScope: ExpressibleByArgument {}
 extension GroupSpec.Mode: ExpressibleByArgument {}
 extension DenseOptimizerKind: ExpressibleByArgument {}
 extension DualOptimizerKind: ExpressibleByArgument {}
+extension EpochSelection: ExpressibleByArgument {}
+extension FormulationKind: ExpressibleByArgument {}
+extension UpdateOrderKind: ExpressibleByArgument {}
 
 /// Runs a library call, turning a configuration error into ArgumentParser's validation error.
 func library<T>(_ body: () throws -> T) throws -> T {
@@ -118,7 +121,7 @@ struct Prune: ParsableCommand {
   @Option(help: "Method: \(choices(MethodKind.self)) (\(defaults.method.rawValue)).") var method: MethodKind?
   @Option(help: "Architecture of the dense model (the one its file names, else \(defaults.model.rawValue)).") var model: ModelKind?
   @Option(help: "Target sparsity in [0, 1) (\(defaults.sparsity)).") var sparsity: Double?
-  @Flag(help: "Prune whole output channels.") var structured = false
+  @Flag(inversion: .prefixedNo, help: "Prune whole output channels (\(defaults.structured)).") var structured: Bool?
   @Option(help: "Tolerance ε on each group's excess accuracy gap, a fraction (\(defaults.tolerance)).") var tolerance: Double?
   @Option(help: "Replay-buffer size k per group (\(defaults.bufferSize)).") var bufferSize: Int?
   @Option(help: "Dual (multiplier) learning rate (\(defaults.dualLearningRate)).") var dualLr: Double?
@@ -126,10 +129,16 @@ struct Prune: ParsableCommand {
   @Option(help: "Momentum of sgd dual ascent (\(defaults.dualMomentum)).") var dualMomentum: Double?
   @Option(help: "nuPI proportional gain K_P (\(defaults.nupiKp)).") var nupiKp: Double?
   @Option(help: "nuPI EMA coefficient ν (\(defaults.nupiNu)).") var nupiNu: Double?
+  @Option(help: "How constraints enter the Lagrangian: \(choices(FormulationKind.self)) (\(defaults.formulation.rawValue)).")
+  var formulation: FormulationKind?
+  @Option(help: "ρ of the augmented Lagrangian and the quadratic penalty (\(defaults.penaltyCoefficient)).") var penaltyCoefficient: Double?
+  @Option(help: "Which player moves first: \(choices(UpdateOrderKind.self)) (\(defaults.updateOrder.rawValue)).")
+  var updateOrder: UpdateOrderKind?
   @Option(help: "Groups with fewer training samples are reported, not constrained (\(defaults.minGroupSize)).") var minGroupSize: Int?
-  @Flag(help: "Estimate the overall accuracy as the unweighted mean of the replay buffers, as the reference code (biased for unequal groups).")
-  var referenceBufferOverall = false
-  @Flag(help: "Dual restarts: a group's multiplier drops to 0 once its constraint holds.") var dualRestarts = false
+  @Flag(inversion: .prefixedNo, help: "Estimate the overall accuracy as the unweighted mean of the replay buffers, as the reference code (biased for unequal groups) (\(defaults.referenceBufferOverall)).")
+  var referenceBufferOverall: Bool?
+  @Flag(inversion: .prefixedNo, help: "Dual restarts: a group's multiplier drops to 0 once its constraint holds (\(defaults.dualRestarts)).")
+  var dualRestarts: Bool?
   @Option(help: "BatchNorm statistics recomputed from this many training batches before each evaluation; 0: off, as the reference code (\(defaults.bnRecalibrationBatches)).")
   var bnRecalibrationBatches: Int?
   @Option(help: "Primal learning rate (\(defaults.learningRate)).") var learningRate: Double?
@@ -138,7 +147,22 @@ struct Prune: ParsableCommand {
   @Option(help: "L2 coefficient in the objective (\(defaults.weightDecay)).") var weightDecay: Double?
   @Option(help: "L2 scope: \(choices(WeightDecayScope.self)) (\(defaults.weightDecayScope.rawValue)).") var weightDecayScope: WeightDecayScope?
   @Option(help: "How protected attributes form groups: \(choices(GroupSpec.Mode.self)) (\(defaults.groupMode.rawValue)).") var groupMode: GroupSpec.Mode?
-  @Flag(help: "Include the L2 term in the constraints' overall loss, as the released CEAG code does.") var reproduceInPlaceL2Quirk = false
+  @Flag(inversion: .prefixedNo, help: "Include the L2 term in the constraints' overall loss, as the released CEAG code does (\(defaults.reproduceInPlaceL2Quirk)).")
+  var reproduceInPlaceL2Quirk: Bool?
+  @Option(help: "Primal SGD momentum (\(defaults.momentum)).") var momentum: Double?
+  @Flag(inversion: .prefixedNo, help: "Nesterov momentum (\(defaults.nesterov)).") var nesterov: Bool?
+  @Option(help: "Learning rate ×0.1 at these fractions of the epochs, comma-separated (\(defaults.milestones.map { "\($0)" }.joined(separator: ","))).")
+  var milestones: String?
+  @Option(help: "Training batch size (\(defaults.batchSize)).") var batchSize: Int?
+  @Option(help: "Evaluation batch size (\(defaults.evalBatchSize)).") var evalBatchSize: Int?
+  @Flag(inversion: .prefixedNo, help: "Equalized loss constrains |L_g − L| rather than L_g − L (\(defaults.equalizedLossAbsolute)).")
+  var equalizedLossAbsolute: Bool?
+  @Flag(inversion: .prefixedNo, help: "Apply the constraints during the pruning epochs too (\(defaults.mitigationWhilePruning)).")
+  var mitigationWhilePruning: Bool?
+  @Option(help: "Protected attribute that forms the groups (repeat for several; default: every protected attribute of the data).")
+  var groupAttribute: [String] = []
+  @Option(help: "Which epoch the report describes: \(choices(EpochSelection.self)) (last; best-accuracy for nft-es).")
+  var epochSelection: EpochSelection?
   @Option(help: "Intra-op threads (\(defaults.threads)).") var threads: Int?
   @Option(help: "Seed (\(defaults.seed)).") var seed: UInt64?
 
@@ -148,7 +172,7 @@ struct Prune: ParsableCommand {
     o[.method] = method?.rawValue
     o[.model] = model?.rawValue
     o[.sparsity] = sparsity
-    o[.structured] = structured ? true : nil
+    o[.structured] = structured
     o[.tolerance] = tolerance
     o[.bufferSize] = bufferSize
     o[.dualLearningRate] = dualLr
@@ -157,8 +181,11 @@ struct Prune: ParsableCommand {
     o[.nupiKp] = nupiKp
     o[.nupiNu] = nupiNu
     o[.minGroupSize] = minGroupSize
-    o[.referenceBufferOverall] = referenceBufferOverall ? true : nil
-    o[.dualRestarts] = dualRestarts ? true : nil
+    o[.formulation] = formulation?.rawValue
+    o[.penaltyCoefficient] = penaltyCoefficient
+    o[.updateOrder] = updateOrder?.rawValue
+    o[.referenceBufferOverall] = referenceBufferOverall
+    o[.dualRestarts] = dualRestarts
     o[.bnRecalibrationBatches] = bnRecalibrationBatches
     o[.learningRate] = learningRate
     o[.epochs] = epochs
@@ -166,7 +193,20 @@ struct Prune: ParsableCommand {
     o[.weightDecay] = weightDecay
     o[.weightDecayScope] = weightDecayScope?.rawValue
     o[.groupMode] = groupMode?.rawValue
-    o[.reproduceInPlaceL2Quirk] = reproduceInPlaceL2Quirk ? true : nil
+    o[.reproduceInPlaceL2Quirk] = reproduceInPlaceL2Quirk
+    o[.momentum] = momentum
+    o[.nesterov] = nesterov
+    // A list that does not parse stays text, so the error names milestones and the value.
+    o[.milestones] = milestones.map { text -> Any in
+      let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+      return values.allSatisfy { $0 != nil } ? values.compactMap { $0 } : text
+    }
+    o[.batchSize] = batchSize
+    o[.evalBatchSize] = evalBatchSize
+    o[.equalizedLossAbsolute] = equalizedLossAbsolute
+    o[.mitigationWhilePruning] = mitigationWhilePruning
+    o[.groupAttributes] = groupAttribute.isEmpty ? nil : groupAttribute
+    o[.epochSelection] = epochSelection?.rawValue
     o[.threads] = threads
     o[.seed] = seed
     return o

@@ -82,6 +82,36 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(c.seed, RunConfig().seed)
   }
 
+  /// Every RunConfig setting has a prune option (issue 12 item 6).
+  func testEverySettingIsReachableFromTheCommandLine() throws {
+    let prune = try parse(Prune.self, [
+      "prune", "--dense", "d.safetensors", "--output", "o", "--method", "el-rb", "--model", "mlp", "--sparsity", "0.8",
+      "--no-structured", "--epochs", "9", "--seed", "3", "--threads", "1", "--tolerance", "0.02", "--momentum", "0.5",
+      "--nesterov", "--milestones", "0.5,0.75", "--last-pruning-epoch", "3", "--batch-size", "64", "--eval-batch-size", "512",
+      "--learning-rate", "0.1", "--weight-decay", "0.001", "--weight-decay-scope", "all", "--reproduce-in-place-l2-quirk",
+      "--buffer-size", "30", "--dual-lr", "0.3", "--dual-optimizer", "nupi", "--dual-momentum", "0.2", "--nupi-kp", "2",
+      "--nupi-nu", "0.5", "--min-group-size", "5", "--formulation", "augmented-lagrangian", "--penalty-coefficient", "4",
+      "--update-order", "extragradient", "--reference-buffer-overall", "--dual-restarts", "--no-equalized-loss-absolute",
+      "--mitigation-while-pruning", "--group-attribute", "race", "--group-mode", "separate", "--epoch-selection", "best-accuracy",
+      "--bn-recalibration-batches", "7"])
+    XCTAssertEqual(Set(prune.overrides.keys), Set(RunConfig.CodingKeys.allCases))
+    let c = try prune.resolved()
+    XCTAssertEqual(c.milestones, [0.5, 0.75])
+    XCTAssertEqual(c.formulation, .augmentedLagrangian)
+    XCTAssertEqual(c.updateOrder, .extragradient)
+    XCTAssertEqual(c.penaltyCoefficient, 4)
+    XCTAssertFalse(c.structured)
+    XCTAssertFalse(c.equalizedLossAbsolute)
+    XCTAssertEqual(c.groupAttributes, ["race"])
+    XCTAssertEqual(c.epochSelection, .bestAccuracy)
+    XCTAssertEqual(c.bnRecalibrationBatches, 7)
+    // The library builds the method with these settings.
+    let options = c.groupConstraintOptions
+    XCTAssertEqual(options.formulation, .augmentedLagrangian)
+    XCTAssertEqual(options.updateOrder, .extragradient)
+    XCTAssertEqual(options.penaltyCoefficient, 4)
+  }
+
   func testEvaluateAndReportParse() throws {
     let evaluate = try parse(Evaluate.self, ["evaluate", "--model-file", "m.safetensors", "--model", "resnet18",
                                              "--dataset", "utkface", "--data-root", "faces", "--image-size", "32"])
@@ -108,6 +138,10 @@ final class ArgumentParsingTests: XCTestCase {
     assertRefused(["prune", "--output", "r"], "Missing expected argument '--dense <dense>'")
     assertRefused(["prune", "--dense", "d", "--output", "r", "--method", "magic"], "The value 'magic' is invalid for '--method <method>'")
     assertRefused(["prune", "--dense", "d", "--output", "r", "--sparsity", "1.5"], "sparsity = 1.5: must be in [0, 1)")
+    assertRefused(["prune", "--dense", "d", "--output", "r", "--tolerance", "nan"], "tolerance = nan: must be a finite number")
+    assertRefused(["prune", "--dense", "d", "--output", "r", "--learning-rate", "inf"], "learning_rate = inf: must be a finite number")
+    assertRefused(["prune", "--dense", "d", "--output", "r", "--milestones", "0.5,x"], "milestones = 0.5,x")
+    assertRefused(["prune", "--dense", "d", "--output", "r", "--penalty-coefficient", "0"], "penalty_coefficient = 0.0: must be positive")
     assertRefused(["prune", "--dense", "d", "--output", "r", "--epochs", "2", "--last-pruning-epoch", "2"],
                   "last_pruning_epoch = 2: must be in 0..<epochs (2)")
     assertRefused(["prune", "--dense", "d", "--output", "r", "--config", "/nonexistent/run.yaml"], "/nonexistent/run.yaml")

@@ -1,3 +1,4 @@
+import Constrained
 import Datasets
 import Fairness
 import Foundation
@@ -29,6 +30,11 @@ final class CEAGStepTests: XCTestCase {
   }
 
   func runStep(bufferSize: Int?) throws -> (model: Linear, record: StepRecord, lambda: [Double]) {
+    let (model, ceag, record) = try makeAndStep(GroupConstraintOptions(bufferSize: bufferSize))
+    return (model, record, try XCTUnwrap(try ceag.multipliers()).toArray(Double.self))
+  }
+
+  func makeAndStep(_ options: GroupConstraintOptions, learningRate: Double? = nil) throws -> (model: Linear, ceag: CEAG, record: StepRecord) {
     let model = try Linear(2, 2)
     try Torch.withNoGrad {
       try model.weight.copy_(Tensor(w0.flatMap { $0 }.map(Float.init), shape: [2, 2]))
@@ -38,12 +44,53 @@ final class CEAGStepTests: XCTestCase {
     let groups = try GroupSpec(info: info, attributeNames: ["g"], mode: .single)
     let dense = try DenseReference(SplitPerformance(
       sampleCount: 6, accuracy: 0.75, loss: 0.6, groupCounts: [3, 3], groupAccuracies: denseAccuracy, groupLosses: denseLoss))
-    let ceag = try CEAG(objective: FineTuningObjective(model: model, weightDecay: 0), primal: SGD(parameters: model.parameters(), learningRate: lr),
+    let ceag = try CEAG(objective: FineTuningObjective(model: model, weightDecay: 0),
+                        primal: SGD(parameters: model.parameters(), learningRate: learningRate ?? lr),
                         groups: groups, dense: dense, tolerance: epsilon, dual: .gradientAscent(learningRate: eta),
-                        options: GroupConstraintOptions(bufferSize: bufferSize))
+                        options: options)
     let record = try ceag.step(inputs: Tensor(x.flatMap { $0 }.map(Float.init), shape: [6, 2]), targets: Tensor(y.map(Int64.init)),
                                attributes: Tensor(group.map(Int64.init), shape: [6, 1]), mitigate: true)
-    return (model, record, try XCTUnwrap(try ceag.multipliers()).toArray(Double.self))
+    return (model, ceag, record)
+  }
+
+  /// The quadratic penalty: no multipliers; the primal step is on f + ½ ρ Σ relu(ψ̃_g)², whose
+  /// gradient is the Lagrangian's with λ_g = ρ relu(ψ̃_g).
+  func testQuadraticPenaltyStepMatchesTheHandComputation() throws {
+    let rho = 3.0
+    let f = (0..<6).map(forward)
+    let loss = f.map(\.loss).reduce(0, +) / 6
+    let groupLoss = (0..<2).map { g in (0..<6).filter { group[$0] == g }.map { f[$0].loss }.reduce(0, +) / 3 }
+    let proxy = (0..<2).map { (groupLoss[$0] - denseLoss[$0]) - (loss - 0.6) }
+    let weightOf = proxy.map { rho * Swift.max(0, $0) }
+    let weights = (0..<6).map { 1.0 / 6 + weightOf[group[$0]] / 3 - weightOf.reduce(0, +) / 6 }
+    var gradB = [0.0, 0.0]
+    for i in 0..<6 { for c in 0..<2 { gradB[c] += weights[i] * (f[i].p[c] - (y[i] == c ? 1 : 0)) } }
+    let (model, ceag, record) = try makeAndStep(GroupConstraintOptions(bufferSize: 3, formulation: .quadraticPenalty, penaltyCoefficient: rho))
+    XCTAssertNil(try ceag.multipliers())
+    XCTAssertEqual(try XCTUnwrap(record.lagrangian), loss + 0.5 * rho * proxy.map { Swift.max(0, $0) * Swift.max(0, $0) }.reduce(0, +),
+                   accuracy: 1e-5)
+    assertClose(try XCTUnwrap(model.bias), shape: [2], (0..<2).map { b0[$0] - lr * gradB[$0] }, atol: 1e-6)
+  }
+
+  /// Orders that evaluate twice push each batch into the buffers once: alternating primal-dual
+  /// at the new point (whose violations the dual step uses), extragradient at the current point.
+  func testTwoEvaluationOrdersRecordEachBatchOnce() throws {
+    let initialCorrect = (0..<6).map { forward($0).predicted == y[$0] ? 1.0 : 0.0 }
+    for order in [UpdateOrder.alternatingPrimalDual, .extragradient] {
+      // A large step, so that predictions at the new point differ from those at x_t.
+      let (model, ceag, _) = try makeAndStep(GroupConstraintOptions(bufferSize: 6, updateOrder: order), learningRate: 20)
+      let buffer = try XCTUnwrap(ceag.buffer)
+      XCTAssertEqual(try buffer.counts().toArray(Int64.self), [3, 3], "\(order)")
+      let held = try buffer.contents().toArray(Double.self)
+      let recorded = [held[0], held[1], held[2], held[6], held[7], held[8]]
+      if order == .extragradient {
+        XCTAssertEqual(recorded, initialCorrect, "\(order): correctness at x_t")
+      } else {
+        let after = try model(Tensor(x.flatMap { $0 }.map(Float.init), shape: [6, 2])).argmax(dim: 1).toArray(Int64.self)
+        XCTAssertEqual(recorded, (0..<6).map { after[$0] == Int64(y[$0]) ? 1.0 : 0.0 }, "\(order): correctness after the primal step")
+        XCTAssertNotEqual(recorded, initialCorrect, "the fixture: the step changes a prediction")
+      }
+    }
   }
 
   func testOneStepMatchesTheHandComputation() throws {

@@ -33,12 +33,23 @@ public struct GroupConstraintOptions: Sendable, Equatable {
   /// Dual restarts: a group's multiplier drops to 0 as soon as its strict constraint is satisfied
   /// (Gallego-Posada et al.), so a constraint stops pushing once it holds.
   public var dualRestarts: Bool
+  /// How the constraints enter the Lagrangian (Constrained's `Formulation`); CEAG's is `.lagrangian`.
+  public var formulation: Formulation
+  /// ρ, shared by every group, for the augmented Lagrangian and the quadratic penalty.
+  public var penaltyCoefficient: Double
+  /// Which player moves first (Constrained's `UpdateOrder`); CEAG's is dual first.
+  public var updateOrder: UpdateOrder
 
-  public init(bufferSize: Int? = 40, minGroupSize: Int = 1, referenceBufferOverall: Bool = false, dualRestarts: Bool = false) {
+  public init(bufferSize: Int? = 40, minGroupSize: Int = 1, referenceBufferOverall: Bool = false, dualRestarts: Bool = false,
+              formulation: Formulation = .lagrangian, penaltyCoefficient: Double = 1,
+              updateOrder: UpdateOrder = .alternatingDualPrimal) {
     self.bufferSize = bufferSize
     self.minGroupSize = minGroupSize
     self.referenceBufferOverall = referenceBufferOverall
     self.dualRestarts = dualRestarts
+    self.formulation = formulation
+    self.penaltyCoefficient = penaltyCoefficient
+    self.updateOrder = updateOrder
   }
 
   /// The groups too small to constrain, by their training sizes, ascending.
@@ -56,9 +67,9 @@ public struct GroupConstraintOptions: Sendable, Equatable {
   }
 }
 
-/// The machinery EqualizedLoss and CEAG share: one multiplier per group (indexed), dual ascent
-/// first and then a primal step on the Lagrangian (`alternatingDualPrimal`), the replay buffer,
-/// the set of groups that may be constrained, and their checkpoint state (`constrained.*`, `buffer.*`).
+/// The machinery EqualizedLoss and CEAG share: one constraint per group (indexed) in the chosen
+/// formulation and update order (CEAG's: Lagrangian, dual step first), the replay buffer, the set
+/// of groups that may be constrained, and their checkpoint state (`constrained.*`, `buffer.*`).
 final class GroupConstraintSolver {
   let primal: any Optimizer
   let constraint: Constraint
@@ -72,11 +83,20 @@ final class GroupConstraintSolver {
   init(name: String, kind: ConstraintKind, groupCounts: [Int], primal: any Optimizer, dual: DualUpdate,
        options: GroupConstraintOptions) throws {
     self.primal = primal
-    let multiplier = try Multiplier(kind: kind, count: groupCounts.count, access: .indexed, initialValue: 0,
-                                    restartOnFeasible: options.dualRestarts && kind == .inequality)
-    constraint = try Constraint(name: name, kind: kind, multiplier: multiplier)
-    optimizer = try ConstrainedOptimizer(constraints: [constraint], primal: [primal], dual: [dual.optimizer(for: multiplier)],
-                                         order: .alternatingDualPrimal)
+    let formulation = options.formulation
+    let multiplier = formulation.expectsMultiplier
+      ? try Multiplier(kind: kind, count: groupCounts.count, access: .indexed, initialValue: 0,
+                       restartOnFeasible: options.dualRestarts && kind == .inequality)
+      : nil
+    guard options.penaltyCoefficient.isFinite, options.penaltyCoefficient > 0 || !formulation.expectsPenaltyCoefficient else {
+      throw FairnessError("\(name): the penalty coefficient must be a finite value > 0, got \(options.penaltyCoefficient)")
+    }
+    let penalty = formulation.expectsPenaltyCoefficient
+      ? try PenaltyCoefficient(count: groupCounts.count, initialValue: options.penaltyCoefficient, access: .indexed)
+      : nil
+    constraint = try Constraint(name: name, kind: kind, formulation: formulation, multiplier: multiplier, penaltyCoefficient: penalty)
+    optimizer = try ConstrainedOptimizer(constraints: [constraint], primal: [primal], dual: try multiplier.map { [try dual.optimizer(for: $0)] } ?? [],
+                                         order: options.updateOrder)
     buffer = try options.makeBuffer(groupCounts: groupCounts)
     unconstrainedGroups = options.unconstrainedGroups(groupCounts: groupCounts)
     constrainable = unconstrainedGroups.isEmpty ? nil : try Tensor(groupCounts.map { $0 >= options.minGroupSize })
@@ -96,16 +116,31 @@ final class GroupConstraintSolver {
     return StepRecord(loss: try f.meanLoss.item(), count: targets.count)
   }
 
-  /// The dual step on `state`'s strict violations, then the primal step on f + Σ λ_g h_g.
-  func constrainedStep(_ f: FineTuningObjective.Evaluation, targets: Tensor, state: ConstraintState) throws -> StepRecord {
-    let out = try optimizer.roll(computeState: { ProblemState(loss: f.objective, observed: [(self.constraint, state)]) })
-    var record = StepRecord(loss: try f.meanLoss.item(), count: targets.count)
+  /// One step of the update order on f + constraint terms. `evaluate(record)` runs the model on the
+  /// batch and returns the objective and the constraint state; it is called once, or twice for
+  /// the orders that measure again (alternating primal-dual, extragradient). `record` is true for
+  /// exactly one call per step, the one whose strict violations the dual step uses first: only
+  /// that call may push the batch into the replay buffers, so each sample enters them once.
+  func constrainedStep(targets: Tensor,
+                       evaluate: (_ record: Bool) throws -> (FineTuningObjective.Evaluation, ConstraintState)) throws -> StepRecord {
+    var calls = 0
+    var first: (f: FineTuningObjective.Evaluation, state: ConstraintState)?
+    let recordingCall = optimizer.order == .alternatingPrimalDual ? 1 : 0
+    let out = try optimizer.roll(computeState: {
+      defer { calls += 1 }
+      let (f, state) = try evaluate(calls == recordingCall)
+      if first == nil { first = (f, state) }
+      return ProblemState(loss: f.objective, observed: [(self.constraint, state)])
+    })
+    guard let first else { throw FairnessError("\(constraint.name): the update order evaluated nothing") }
+    var record = StepRecord(loss: try first.f.meanLoss.item(), count: targets.count)
     record.lagrangian = try out.primalLagrangian?.item()
     if let lambda = try multipliers() {
       record.multiplierMax = try lambda.max().item()
       record.multiplierSum = try lambda.sum().item()
     }
-    let strict = state.strictViolation ?? state.violation
+    let dualState = out.state.observed.first?.state ?? first.state
+    let strict = dualState.strictViolation ?? dualState.violation
     record.measured = strict.count
     record.maxViolation = strict.count > 0 ? try strict.max().item() : nil
     return record
