@@ -76,7 +76,8 @@ public enum DenseTrainer {
         progress.batch(phase: "dense", epoch: epoch, epochs: config.epochs, batch: i + 1, batches: batches.batchCount)
       }
       losses.append(total / Double(split.count))
-      progress.line("dense epoch \(epoch + 1)/\(config.epochs): loss \(String(format: "%.4f", losses.last!))")
+      progress.epochLine("dense epoch \(epoch + 1)/\(config.epochs): loss \(String(format: "%.4f", losses.last!))",
+                         done: epoch + 1, total: config.epochs)
     }
     return losses
   }

@@ -25,6 +25,14 @@ public final class ProgressReporter: @unchecked Sendable {
     FileHandle.standardError.write(line.data(using: .utf8) ?? Data())
   }
 
+  /// A summary line after `done` of `total` epochs since `begin()`, with the elapsed time and
+  /// the ETA (also in logs, where the live line is off).
+  public func epochLine(_ text: String, done: Int, total: Int) {
+    let elapsed = Date().timeIntervalSince(start)
+    let eta = done > 0 ? elapsed * Double(total - done) / Double(done) : 0
+    line(text + "  [\(Self.format(elapsed)) elapsed, ETA \(Self.format(eta))]")
+  }
+
   /// A summary line (also in logs).
   public func line(_ text: String) {
     guard enabled else { return }

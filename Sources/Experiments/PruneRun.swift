@@ -165,9 +165,10 @@ public final class PruneRun {
       }
       try checkpoint(epoch: epoch, model: model, tuner: tuner, history: history, steps: steps)
       let train = history.last { $0.split == "train" }!.metrics
-      progress.line(String(format: "%@ epoch %d/%d: sparsity %.3f, train acc %.2f%%, train max ψ %.2f%%, train Ψ_PW %.2f%%",
-                           config.method.rawValue, epoch + 1, config.epochs, sparsity, 100 * train.accuracy,
-                           100 * train.maxExcessGap, 100 * train.psiPW))
+      progress.epochLine(String(format: "%@ epoch %d/%d: sparsity %.3f, train acc %.2f%%, train max ψ %.2f%%, train Ψ_PW %.2f%%",
+                                config.method.rawValue, epoch + 1, config.epochs, sparsity, 100 * train.accuracy,
+                                100 * train.maxExcessGap, 100 * train.psiPW),
+                         done: epoch + 1 - startEpoch, total: config.epochs - startEpoch)
       if epoch == stopAfterEpoch { return nil }
     }
     let report = try makeReport(history: history, groups: groups)
