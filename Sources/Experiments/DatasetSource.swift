@@ -76,8 +76,23 @@ public struct DataSpec: Sendable, Equatable, Codable {
   }
 
   /// Reads, splits, decodes and normalizes the data; errors name the file, line or setting.
-  public func load() throws -> GroupedDataset {
-    var data = try loadSplits()
+  /// The dataset; `notes` hears what the user should know (files skipped, with the first reasons).
+  /// One class, or a protected attribute with one value, is an error: there is nothing to
+  /// classify or no group to compare.
+  public func load(notes: ((String) -> Void)? = nil) throws -> GroupedDataset {
+    var skipped: [SkippedItem] = []
+    var data = try loadSplits(skipped: &skipped)
+    if !skipped.isEmpty {
+      notes?("skipped \(skipped.count) file(s) of the \(source.rawValue) data: "
+             + skipped.prefix(3).map { "\($0.file): \($0.reason)" }.joined(separator: "; ") + (skipped.count > 3 ? "; …" : ""))
+    }
+    if data.info.numClasses < 2 {
+      throw ConfigError("target: the data has a single class (\(data.info.classNames.first ?? "?")); there is nothing to classify")
+    }
+    for attribute in data.info.attributes where attribute.cardinality < 2 {
+      throw ConfigError("protected attribute '\(attribute.name)' has a single value (\(attribute.values.first ?? "?")): "
+                        + "every sample is in one group, so no group can be compared with another")
+    }
     data.train = try data.train.with(horizontalFlip: flipsTrainingImages)
     return data
   }
@@ -87,8 +102,12 @@ public struct DataSpec: Sendable, Equatable, Codable {
     horizontalFlip ?? [.utkface, .fairface, .celeba].contains(source)
   }
 
-  func loadSplits() throws -> GroupedDataset {
+  func loadSplits(skipped: inout [SkippedItem]) throws -> GroupedDataset {
     if let imageSize, imageSize < 1 { throw ConfigError("image_size = \(imageSize): must be positive") }
+    if !testFraction.isFinite || !(0..<1).contains(testFraction) { throw ConfigError("test_fraction = \(testFraction): must be in [0, 1)") }
+    if !validationFraction.isFinite || !(0..<1).contains(validationFraction) {
+      throw ConfigError("validation_fraction = \(validationFraction): must be in [0, 1)")
+    }
     let split = SplitOptions(testFraction: testFraction, validationFraction: validationFraction, validationSeed: seed)
     if source != .tabularCSV, splitColumn != nil || !ignoreColumns.isEmpty || !categoricalColumns.isEmpty || protectedAsFeatures {
       throw ConfigError("split_column, ignore_columns, categorical_columns and protected_as_features apply to tabular-csv, not \(source.rawValue)")
@@ -101,11 +120,11 @@ public struct DataSpec: Sendable, Equatable, Codable {
     case .utkface:
       let utk = UTKFace(root: try rootURL(), target: try parse(target ?? "race", field: "target"),
                         protected: try parseProtected(default: "race"), split: split)
-      return try decode(utk.read().manifest, train: .utkFaceTrain, eval: .utkFaceEval)
+      return try decode(utk.read().manifest, train: .utkFaceTrain, eval: .utkFaceEval, skipped: &skipped)
     case .fairface:
       let ff = FairFace(root: try rootURL(), target: try parse(target ?? "race", field: "target"),
                         protected: try parseProtected(default: "race"), split: split)
-      return try decode(ff.read(), train: .fairFaceTrain, eval: .fairFaceEval, native: .fairFace)
+      return try decode(ff.read(), train: .fairFaceTrain, eval: .fairFaceEval, native: .fairFace, skipped: &skipped)
     case .cifar100:
       if let target, target != "fine" { throw ConfigError("target = \(target): CIFAR-100's target is the fine label") }
       let cifar = CIFAR100(root: try rootURL(), protected: try parseProtected(default: "fine"), split: split)
@@ -114,12 +133,13 @@ public struct DataSpec: Sendable, Equatable, Codable {
     case .celeba:
       let celeba = CelebA(root: try rootURL(), target: try required(target, "target"), protected: try requiredList(protected, "protected"))
       return try decode(celeba.read(), train: BatchTransform(horizontalFlip: true, normalization: .imageNet),
-                        eval: BatchTransform(normalization: .imageNet))
+                        eval: BatchTransform(normalization: .imageNet), skipped: &skipped)
     case .imageCSV:
       guard let csv else { throw ConfigError("csv: image-csv needs the label CSV (--csv)") }
       let folder = ImageFolderCSV(root: try rootURL(), csv: URL(fileURLWithPath: csv), target: LabelColumn(try required(target, "target")),
                                   protected: try requiredList(protected, "protected").map { LabelColumn($0) }, split: split)
-      return try decode(folder.read(), train: BatchTransform(normalization: .imageNet), eval: BatchTransform(normalization: .imageNet))
+      return try decode(folder.read(), train: BatchTransform(normalization: .imageNet), eval: BatchTransform(normalization: .imageNet),
+                        skipped: &skipped)
     case .tabularCSV:
       var table = TabularCSV(csv: try rootURL(), target: LabelColumn(try required(target, "target")),
                              protected: try requiredList(protected, "protected").map { LabelColumn($0) },
@@ -127,7 +147,9 @@ public struct DataSpec: Sendable, Equatable, Codable {
                              split: split)
       table.protectedAsFeatures = protectedAsFeatures
       if imageSize != nil { throw ConfigError("image_size: a tabular CSV has no images") }
-      return try table.read().dataset
+      let (dataset, report) = try table.read()
+      skipped += report.skipped
+      return dataset
     }
   }
 
@@ -160,9 +182,21 @@ public struct DataSpec: Sendable, Equatable, Codable {
 
   /// Decodes a manifest's images (resized to `imageSize`, else `native`) into uint8 image splits.
   func decode(_ manifest: ImageDatasetManifest, train: BatchTransform, eval: BatchTransform,
-              native: DecodeTransform = .none) throws -> GroupedDataset {
+              native: DecodeTransform = .none, skipped: inout [SkippedItem]) throws -> GroupedDataset {
+    if let size = imageSize {
+      // Decoded images live in memory as uint8: refuse a size that cannot fit before allocating it.
+      let count = manifest.train.count + manifest.test.count + (manifest.validation?.count ?? 0)
+      let bytes = Double(count) * 3 * Double(size) * Double(size)
+      let memory = Double(ProcessInfo.processInfo.physicalMemory)
+      if bytes > 0.8 * memory {
+        throw ConfigError(String(format: "image_size = %d: %d images of 3x%dx%d bytes take %.1f GiB, more than 80%% of this machine's %.1f GiB",
+                                 size, count, size, size, bytes / 1_073_741_824, memory / 1_073_741_824))
+      }
+    }
     let resize = imageSize.map { DecodeTransform(resize: .exact(height: $0, width: $0)) } ?? native
     let options = ImageLoadOptions(decode: resize, threads: decodeThreads, cacheDirectory: cacheDirectory.map { URL(fileURLWithPath: $0) })
-    return try manifest.load(trainTransform: train, evalTransform: eval, options: options).grouped(horizontalFlip: false)
+    let images = try manifest.load(trainTransform: train, evalTransform: eval, options: options)
+    skipped += images.skipped
+    return try images.grouped(horizontalFlip: false)
   }
 }

@@ -8,7 +8,9 @@ public enum Jobs {
   /// accuracy and the per-group accuracy table of every split.
   public static func trainDense(data: DataSpec, model: ModelKind, config: DenseTrainingConfig, output: String,
                                 progress: ProgressReporter = ProgressReporter()) throws -> String {
-    let dataset = try data.load()
+    let dataset = try data.load(notes: progress.line)
+    progress.line("\(dataset.info.numClasses) classes (\(dataset.info.classNames.prefix(10).joined(separator: ", "))"
+                  + (dataset.info.numClasses > 10 ? ", …" : "") + "), \(dataset.train.count) training samples")
     let net = try DenseTrainer.trainNew(model, on: dataset, config: config, progress: progress)
     try ModelFile.save(net, metadata: ModelFileMetadata(architecture: model, for: dataset), to: output)
     let accuracy = try Evaluator.predict(net, on: dataset.test).accuracy
@@ -29,7 +31,7 @@ public enum Jobs {
   @discardableResult
   public static func prune(data: DataSpec, denseFile: String, config: RunConfig, output: String, overwrite: Bool = false,
                            progress: ProgressReporter = ProgressReporter()) throws -> RunReport? {
-    let dataset = try data.load()
+    let dataset = try data.load(notes: progress.line)
     let dense = try ModelFile.load(denseFile, kind: config.model, for: dataset, notes: progress.line)
     let run = try PruneRun(config: config, data: dataset, directory: URL(fileURLWithPath: output), progress: progress)
     run.dataSpec = data
@@ -42,7 +44,7 @@ public enum Jobs {
   /// architecture is `model`, else the one the file names, else MLP.
   public static func evaluate(data: DataSpec, modelFile: String, model: ModelKind?,
                               progress: ProgressReporter = ProgressReporter()) throws -> String {
-    let dataset = try data.load()
+    let dataset = try data.load(notes: progress.line)
     let net = try ModelFile.load(modelFile, kind: model, for: dataset, notes: progress.line)
     return try GroupAccuracyTable.render(net, dataset: dataset)
   }

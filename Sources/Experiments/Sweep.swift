@@ -139,7 +139,7 @@ public enum SweepRun {
   public static func run(_ sweep: SweepConfig, progress: ProgressReporter = ProgressReporter()) throws -> String {
     let root = URL(fileURLWithPath: sweep.output)
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    let data = try sweep.data.load()
+    let data = try sweep.data.load(notes: progress.line)
     let dense = try ModelFile.load(sweep.dense, kind: sweep.run.model, for: data)
     var reports: [(config: RunConfig, report: RunReport)] = []
     for (i, cell) in sweep.configs.enumerated() {

@@ -28,7 +28,7 @@ struct DataOptions: ParsableArguments {
   @Option(help: "Label CSV of an image-csv dataset.") var csv: String?
   @Option(help: "Target label (utkface/fairface: race, gender or age; default race; required for celeba and CSVs).") var target: String?
   @Option(help: "Protected attribute (repeat for several; default: race, or CIFAR-100's fine label).") var protected: [String] = []
-  @Option(help: "Resize images to this square size when decoding (default: native size).") var imageSize: Int?
+  @Option(parsing: .unconditional, help: "Resize images to this square size when decoding (default: native size).") var imageSize: Int?
   @Option(help: "Cache decoded images in this folder.") var cacheDir: String?
   @Option(help: "Fraction of each group of train held out as validation.") var validationFraction: Double = 0
   @Option(help: "Seed of the synthetic data and of the validation hold-out.") var dataSeed: UInt64 = 1234

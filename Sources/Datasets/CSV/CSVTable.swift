@@ -17,6 +17,9 @@ public struct CSVTable: Sendable {
   /// The file name used in errors.
   public var source: String
 
+  /// The longest field accepted: a text CSV's values are short, a huge one is a damaged file.
+  public static let maxFieldBytes = 1 << 20
+
   /// Reads and parses the file at `url`.
   public static func read(contentsOf url: URL, delimiter: Character = ",") throws -> CSVTable {
     try parse(try ImageCodec.readFile(url), source: url.path, delimiter: delimiter)
@@ -28,6 +31,7 @@ public struct CSVTable: Sendable {
       throw DatasetError("the CSV delimiter must be one ASCII character other than a quote or newline")
     }
     var records: [([String], Int)] = []
+    let maxFieldBytes = Self.maxFieldBytes
     try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
       let bytes = raw.bindMemory(to: UInt8.self)
       var i = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
@@ -51,6 +55,12 @@ public struct CSVTable: Sendable {
       }
       while i < bytes.count {
         let c = bytes[i]
+        if c == 0 {
+          throw DatasetError("column \(fields.count + 1) holds a NUL byte: not a text CSV", file: source, line: line)
+        }
+        if field.count >= maxFieldBytes {
+          throw DatasetError("column \(fields.count + 1) holds a field longer than \(maxFieldBytes) bytes", file: source, line: line)
+        }
         if quoted {
           if c == UInt8(ascii: "\"") {
             if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\"") {

@@ -82,10 +82,31 @@ public struct TabularCSV: Sendable {
     public var imputed: Int
   }
 
+  /// A numeric target must hold class indices 0..<C: a negative or fractional value, or a largest
+  /// index far beyond the number of distinct values (999999 for three classes would make a
+  /// million-class head), is an error naming the file and line. Text targets are class names.
+  static func checkClassIndices(table: CSVTable, target: LabelColumn) throws {
+    guard target.encoding == .inferred else { return }
+    let c = try table.column(target.name)
+    let values = table.rows.indices.map { (r: $0, text: table.rows[$0][c].trimmingCharacters(in: .whitespaces)) }
+      .filter { !LabelReader.missing.contains($0.text) }
+    guard !values.isEmpty, values.allSatisfy({ Double($0.text) != nil }) else { return }
+    if let bad = values.first(where: { v in Int(v.text).map { $0 < 0 } ?? true }) {
+      throw DatasetError("target '\(target.name)' value '\(bad.text)' is not a class index: a numeric target holds integers 0..<C",
+                         file: table.source, line: table.lines[bad.r])
+    }
+    let distinct = Set(values.compactMap { Int($0.text) })
+    if let top = distinct.max(), top + 1 > 2 * distinct.count + 10, let at = values.first(where: { Int($0.text) == top }) {
+      throw DatasetError("target '\(target.name)' value \(top) would make a \(top + 1)-class model for \(distinct.count) distinct values; "
+                         + "recode the classes as 0..<C", file: table.source, line: table.lines[at.r])
+    }
+  }
+
   /// Reads, splits and encodes the table; features are float32 [N, F].
   public func read() throws -> (dataset: GroupedDataset, report: Report) {
     try split.validate()
     let table = try CSVTable.read(contentsOf: csv, delimiter: delimiter)
+    try Self.checkClassIndices(table: table, target: target)
     let labels = try LabelReader(table: table, columns: [target] + protected)
     for name in ignoredColumns + categoricalColumns { _ = try table.column(name) }
     let splitPosition = try splitColumn.map { try table.column($0) }
@@ -145,7 +166,8 @@ public struct TabularCSV: Sendable {
       (trainPos, validationPos) = (t.map { trainPos[$0] }, v.map { trainPos[$0] })
     }
     for (name, part) in [("train", trainPos), ("test", testPos)] where part.isEmpty {
-      throw DatasetError("the \(name) split is empty", file: table.source)
+      throw DatasetError("the \(name) split is empty (\(rows.count) rows, test fraction \(split.testFraction), "
+                         + "validation fraction \(split.validationFraction))", file: table.source)
     }
 
     // Features, fitted on train.

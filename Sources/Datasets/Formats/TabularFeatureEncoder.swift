@@ -29,6 +29,7 @@ struct TabularFeatureEncoder {
     for c in columns {
       let name = table.header[c]
       let present = table.rows.indices.map { table.rows[$0][c].trimmingCharacters(in: .whitespaces) }.filter { !isMissing($0) }
+      if !categorical.contains(name) { try Self.checkNumbers(table: table, column: c, isMissing: isMissing) }
       let isNumeric = !categorical.contains(name) && present.allSatisfy { Double($0).map(\.isFinite) ?? false }
       let trainValues = trainRows.map { table.rows[$0][c].trimmingCharacters(in: .whitespaces) }.filter { !isMissing($0) }
       if isNumeric {
@@ -55,6 +56,32 @@ struct TabularFeatureEncoder {
     categoricalColumns = cat
     self.means = means
     self.stds = stds
+  }
+
+  /// A column that is mostly numbers must be all numbers: a value that overflows (`1e400`, `inf`)
+  /// or does not parse among at least 90% numbers is an error naming file, line and column, not
+  /// a silent switch of the whole column to one-hot categories.
+  static func checkNumbers(table: CSVTable, column c: Int, isMissing: (String) -> Bool) throws {
+    var numbers = 0, others = 0, firstOther: Int?
+    for r in table.rows.indices {
+      let text = table.rows[r][c].trimmingCharacters(in: .whitespaces)
+      if isMissing(text) { continue }
+      if let x = Double(text) {
+        guard x.isFinite else {
+          throw DatasetError("column '\(table.header[c])' (column \(c + 1)) value '\(text.prefix(40))' is not a finite number",
+                             file: table.source, line: table.lines[r])
+        }
+        numbers += 1
+      } else {
+        others += 1
+        firstOther = firstOther ?? r
+      }
+    }
+    if let r = firstOther, numbers > 0, Double(numbers) >= 0.9 * Double(numbers + others) {
+      throw DatasetError("column '\(table.header[c])' (column \(c + 1)) value '\(table.rows[r][c].prefix(40))' is not a number "
+                         + "while \(numbers) values of the column are; fix it, mark it missing, or one-hot the column with --categorical-columns",
+                         file: table.source, line: table.lines[r])
+    }
   }
 
   /// Row-major float features of `rows`.

@@ -62,6 +62,12 @@ enum ImageListDecoder {
   static func decodeOne(_ list: ImageList, _ i: Int, _ transform: DecodeTransform) throws -> RGBImage {
     let url = list.url(at: i)
     do {
+      // A link inside the data root may point anywhere; what it points to is not read unless it
+      // stays inside the root.
+      let resolved = url.resolvingSymlinksInPath().path, root = list.root.resolvingSymlinksInPath().path
+      guard resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+        throw DatasetError("links outside the dataset root \(list.root.path); not read", file: url.path)
+      }
       return try transform.decode(try ImageCodec.readFile(url), source: url.path)
     } catch var error as DatasetError {
       if let origin = list.records[i].origin, origin != url.path { error.message += " (listed at \(origin))" }

@@ -96,8 +96,10 @@ public enum DatasetSplitter {
   /// Throws when any split of `manifest` is empty.
   static func checkNonEmpty(_ manifest: ImageDatasetManifest, source: String) throws {
     let splits: [(String, ImageList?)] = [("train", manifest.train), ("test", manifest.test), ("validation", manifest.validation)]
+    let total = splits.compactMap { $0.1?.count }.reduce(0, +) + manifest.skipped.count
     for case let (name, list?) in splits where list.count == 0 {
-      throw DatasetError("the \(name) split is empty", file: source)
+      throw DatasetError("the \(name) split is empty (\(total) records read, \(manifest.skipped.count) skipped); "
+                         + "check --validation-fraction and --test-fraction", file: source)
     }
   }
 }
