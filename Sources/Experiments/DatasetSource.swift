@@ -86,8 +86,10 @@ public struct DataSpec: Sendable, Equatable, Codable {
       notes?("skipped \(skipped.count) file(s) of the \(source.rawValue) data: "
              + skipped.prefix(3).map { "\($0.file): \($0.reason)" }.joined(separator: "; ") + (skipped.count > 3 ? "; …" : ""))
     }
-    if data.info.numClasses < 2 {
-      throw ConfigError("target: the data has a single class (\(data.info.classNames.first ?? "?")); there is nothing to classify")
+    let present = Set(try data.train.targets.to(.int64).toArray(Int64.self))
+    if present.count < 2 {
+      let name = present.first.map { data.info.classNames.indices.contains(Int($0)) ? data.info.classNames[Int($0)] : "\($0)" } ?? "none"
+      throw ConfigError("target: the training data has a single class (\(name)); there is nothing to classify")
     }
     for attribute in data.info.attributes where attribute.cardinality < 2 {
       throw ConfigError("protected attribute '\(attribute.name)' has a single value (\(attribute.values.first ?? "?")): "

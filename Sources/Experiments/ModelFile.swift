@@ -146,6 +146,13 @@ public enum ModelFile {
     if let bad = contents.state.first(where: { !$0.tensor.dtype.isFloatingPoint && !$0.name.hasSuffix("num_batches_tracked") }) {
       throw ConfigError("\(path): tensor \(bad.name) is \(bad.tensor.dtype), a model's weights must be floating point")
     }
+    for (name, tensor) in contents.state where tensor.dtype.isFloatingPoint {
+      let finite = try tensor.isfinite().to(.int64).sum().itemInt()
+      if finite < tensor.count {
+        throw ConfigError("\(path): tensor \(name) holds \(tensor.count - finite) NaN or infinite value(s) of \(tensor.count); "
+                          + "the model diverged or the file is damaged")
+      }
+    }
     return contents
   }
 

@@ -5,34 +5,8 @@ import XCTest
 /// `fairprune train` run twice as separate processes writes byte-identical models: each process
 /// has its own libtorch seed and Swift hash seed, which an in-process test cannot vary.
 final class TrainProcessReproducibilityTests: XCTestCase {
-  /// The `fairprune` executable built beside the test bundle.
-  func executable() throws -> URL {
-    let dir = Bundle.main.bundleURL.pathExtension == "xctest" ? Bundle.main.bundleURL.deletingLastPathComponent()
-      : Bundle.main.bundleURL
-    let url = dir.appendingPathComponent("fairprune")
-    guard FileManager.default.isExecutableFile(atPath: url.path) else {
-      // swift test builds it: CLITests depends on the fairprune target.
-      throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
-    }
-    return url
-  }
-
-  func run(_ executable: URL, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    XCTAssertEqual(process.terminationStatus, 0, output)
-    return output
-  }
-
   func testTabularCSVTrainingIsIdenticalAcrossProcesses() throws {
-    let binary = try executable()
+    let binary = try FairPruneProcess()
     let dir = try temporaryDirectory(self, prefix: "fairprune-cli-repro")
     var rows = ["y,race,sex,age,hours,job"]
     for i in 0..<120 {
@@ -43,7 +17,7 @@ final class TrainProcessReproducibilityTests: XCTestCase {
     var files: [Data] = []
     for run in 0..<2 {
       let out = dir.appendingPathComponent("m\(run).safetensors")
-      _ = try self.run(binary, ["train", "--dataset", "tabular-csv", "--data-root", csv.path, "--target", "y",
+      try binary.succeed(["train", "--dataset", "tabular-csv", "--data-root", csv.path, "--target", "y",
                                 "--protected", "race", "--protected", "sex", "--model", "mlp", "--epochs", "1",
                                 "--batch-size", "16", "--threads", "1", "--output", out.path])
       files.append(try Data(contentsOf: out))
