@@ -172,11 +172,12 @@ public final class PruneRun {
       if epoch == stopAfterEpoch { return nil }
     }
     let report = try makeReport(history: history, groups: groups)
-    try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(report), to: file("report.json"))
     try AtomicFileWriter.write(Data(ReportMarkdown.render([report]).utf8), to: file("report.md"))
     let plots = [("excess_gap.svg", ReportPlots.excessGapCurves(history, method: config.method.rawValue, tolerance: config.tolerance)),
                  ("accuracy.svg", ReportPlots.accuracyCurves(history, method: config.method.rawValue))]
     for (name, chart) in plots { try AtomicFileWriter.write(Data(chart.render().utf8), to: file(name)) }
+    // Last: report.json marks the run finished, so a run killed before it writes every report file again.
+    try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(report), to: file("report.json"))
     return report
   }
 

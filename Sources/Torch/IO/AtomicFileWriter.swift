@@ -23,6 +23,7 @@ public enum AtomicFileWriter {
       let handle = try FileHandle(forWritingTo: temp)
       do {
         try body { bytes in try handle.write(contentsOf: bytes) }
+        FaultInjection.shared.killIfRequested(writing: url.lastPathComponent)
         try handle.synchronize()
         try handle.close()
       } catch {
@@ -43,5 +44,34 @@ public enum AtomicFileWriter {
   /// Writes `data` to `url` atomically.
   public static func write(_ data: Data, to url: URL) throws {
     try write(to: url) { sink in try sink([UInt8](data)) }
+  }
+}
+
+/// Fault injection for the kill -9 tests: with `FAIRPRUNE_KILL_DURING_WRITE=NAME` (or `NAME#N`)
+/// the process kills itself with SIGKILL during the first (N-th) atomic write of a file named
+/// NAME, after the bytes reached the temporary file and before the rename: the moment where an
+/// interrupted write could leave a damaged file. Without the variable it does nothing.
+final class FaultInjection: @unchecked Sendable {
+  static let shared = FaultInjection()
+  private let target: (name: String, count: Int)?
+  private let lock = NSLock()
+  private var seen = 0
+
+  private init() {
+    guard let spec = ProcessInfo.processInfo.environment["FAIRPRUNE_KILL_DURING_WRITE"], !spec.isEmpty else {
+      target = nil
+      return
+    }
+    let parts = spec.split(separator: "#", maxSplits: 1)
+    target = (String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
+  }
+
+  func killIfRequested(writing name: String) {
+    guard let target, target.name == name else { return }
+    lock.lock()
+    seen += 1
+    let hit = seen == target.count
+    lock.unlock()
+    if hit { kill(getpid(), SIGKILL) }
   }
 }
