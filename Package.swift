@@ -76,3 +76,10 @@ let package = Package(
   swiftLanguageModes: [.v5],
   cxxLanguageStandard: .cxx17
 )
+
+// The libFuzzer harness exists only in fuzzing builds (Fuzz/run.sh sets FAIRPRUNE_FUZZ=1 and
+// -sanitize=fuzzer): its entry point replaces main, so an ordinary build could not link it.
+if ProcessInfo.processInfo.environment["FAIRPRUNE_FUZZ"] == "1" {
+  package.products.append(.executable(name: "fairprune-fuzz", targets: ["fairprune-fuzz"]))
+  package.targets.append(.executableTarget(name: "fairprune-fuzz", dependencies: ["Experiments", "Datasets", "Torch"], path: "Fuzz/Sources"))
+}

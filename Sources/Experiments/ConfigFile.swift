@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Resolves a `RunConfig`: the defaults, replaced by a JSON or YAML file's settings (by
 /// extension: .json, .yaml, .yml), replaced by overrides (the command line's options). Unknown
@@ -12,18 +11,24 @@ public enum ConfigFile {
                              denseModel: String? = nil) throws -> RunConfig {
     var object = try path.map { try settings(of: try read(path: $0), known: RunConfig.CodingKeys.allCases.map(\.rawValue), source: $0) } ?? [:]
     for (key, value) in overrides { object[key.rawValue] = value }
-    // JSON has no NaN or infinity: name the setting before encoding would fail anonymously.
-    for (key, value) in object.sorted(by: { $0.key < $1.key }) {
-      let numbers = (value as? [Any] ?? [value]).compactMap { $0 as? Double }
-      if let bad = numbers.first(where: { !$0.isFinite }) {
-        throw ConfigError("\(path.map { "\($0): " } ?? "")\(key) = \(bad): must be a finite number")
-      }
-    }
+    object = try checkedFinite(object, source: path)
     var defaults = RunConfig()
     if let denseModel, let architecture = try ModelFile.architecture(of: denseModel) { defaults.model = architecture }
     let config = try merge(defaults, with: object, source: path)
     try config.validate()
     return config
+  }
+
+  /// `object` when no setting is NaN or infinite: JSON has neither, so name the setting before
+  /// encoding would fail anonymously.
+  static func checkedFinite(_ object: [String: Any], source: String?) throws -> [String: Any] {
+    for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+      let numbers = (value as? [Any] ?? [value]).compactMap { $0 as? Double }
+      if let bad = numbers.first(where: { !$0.isFinite }) {
+        throw ConfigError("\(source.map { "\($0): " } ?? "")\(key) = \(bad): must be a finite number")
+      }
+    }
+    return object
   }
 
   /// The settings of a config file (checked and validated).
@@ -52,15 +57,30 @@ public enum ConfigFile {
     let url = URL(fileURLWithPath: path)
     let data: Data
     do { data = try Data(contentsOf: url) } catch { throw ConfigError("cannot read config file \(path): \(error.localizedDescription)") }
+    return try parse(data, format: url.pathExtension.lowercased(), path: path)
+  }
+
+  /// A run config from the text of a config file in `format` ("json", "yaml", "yml"), as `resolve`
+  /// reads a file; `source` names it in errors.
+  static func resolve(text: Data, format: String, source: String) throws -> RunConfig {
+    let object = try settings(of: try parse(text, format: format, path: source), known: RunConfig.CodingKeys.allCases.map(\.rawValue),
+                              source: source)
+    let config = try merge(RunConfig(), with: try checkedFinite(object, source: source), source: source)
+    try config.validate()
+    return config
+  }
+
+  /// The top-level mapping of config text in `format`.
+  static func parse(_ data: Data, format: String, path: String) throws -> [String: Any] {
     let parsed: Any?
-    switch url.pathExtension.lowercased() {
+    switch format {
     case "json":
       do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
         throw ConfigError("\(path): not valid JSON (\(error.localizedDescription))")
       }
     case "yaml", "yml":
       guard let text = String(data: data, encoding: .utf8) else { throw ConfigError("\(path) is not UTF-8 text") }
-      do { parsed = try Yams.load(yaml: text) } catch { throw ConfigError("\(path): not valid YAML (\(error))") }
+      parsed = try YAMLValues.parse(text, source: path)
     default: throw ConfigError("config file \(path): use a .json, .yaml or .yml extension")
     }
     guard let object = parsed as? [String: Any] else { throw ConfigError("\(path): expected a mapping of settings") }

@@ -10,8 +10,9 @@ enum CIFAR100Pickle {
     allowedGlobals: NumpyPickleArray.allowedGlobals, maxValues: 1_000_000,
     disallowedGlobalHint: "a CIFAR-100 pickle holds only NumPy arrays, lists, strings and numbers")
 
-  static func load(_ url: URL) throws -> PickleValue {
-    let data = try ImageCodec.readFile(url)
+  static func load(_ url: URL) throws -> PickleValue { try load(data: ImageCodec.readFile(url), url: url) }
+
+  static func load(data: Data, url: URL) throws -> PickleValue {
     do {
       return try reader.read(data, source: url.lastPathComponent)
     } catch let error as TorchError {
@@ -19,8 +20,11 @@ enum CIFAR100Pickle {
     }
   }
 
-  static func read(_ url: URL) throws -> CIFAR100.RawSplit {
-    let root = try load(url)
+  static func read(_ url: URL) throws -> CIFAR100.RawSplit { try read(data: ImageCodec.readFile(url), source: url) }
+
+  /// A split from the bytes of its pickle; `source` names it in errors.
+  static func read(data: Data, source url: URL) throws -> CIFAR100.RawSplit {
+    let root = try load(data: data, url: url)
     func fail(_ message: String) -> DatasetError { DatasetError(message, file: url.path) }
     guard case .dict = root else { throw fail("expected a dict, found \(root.kindDescription)") }
     guard let dataValue = root.entry("data") else { throw fail("no 'data' entry") }
