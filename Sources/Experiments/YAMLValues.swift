@@ -2,9 +2,11 @@ import Foundation
 import Yams
 
 /// YAML text as the JSON-like values a config holds (dictionaries with string keys, arrays,
-/// strings, numbers, booleans, null). Converted from Yams' node tree here rather than with
-/// `Yams.load`, which traps on a mapping key that is not a plain value (found by fuzzing:
-/// `[]: 1`); aliases that would expand past `maxValues` (a "billion laughs") are refused.
+/// strings, numbers, booleans, null). Converted from Yams' node tree here, with plain scalars
+/// typed by the YAML 1.2 core schema, rather than with `Yams.load`, whose constructors trap on
+/// inputs the fuzzer found: a mapping key that is not a plain value (`[]: 1`) and a sexagesimal
+/// integer that overflows (`22113030122113033001:0`). Aliases that would expand past
+/// `maxValues` (a "billion laughs") and nesting deeper than `maxDepth` are refused.
 enum YAMLValues {
   static let maxValues = 100_000
   static let maxDepth = 64
@@ -24,14 +26,7 @@ enum YAMLValues {
     guard depth < maxDepth else { throw ConfigError("\(source): nested deeper than \(maxDepth) levels\(line)") }
     switch node {
     case .scalar(let scalar):
-      // The tag the resolver gave a plain scalar (null, bool, int, float), else a string.
-      switch node.tag.description {
-      case Tag.Name.null.rawValue: return NSNull()
-      case Tag.Name.bool.rawValue: return node.bool ?? scalar.string
-      case Tag.Name.int.rawValue: return node.int.map { $0 as Any } ?? node.float.map { $0 as Any } ?? scalar.string
-      case Tag.Name.float.rawValue: return node.float ?? scalar.string
-      default: return scalar.string
-      }
+      return scalar.style == .plain ? plainValue(scalar.string) : scalar.string
     case .sequence(let sequence):
       return try sequence.map { try value($0, depth: depth + 1, budget: &budget, source: source) }
     case .mapping(let mapping):
@@ -44,5 +39,26 @@ enum YAMLValues {
       }
       return out
     }
+  }
+
+  /// A plain scalar by the YAML 1.2 core schema: null, true/false, integers (decimal, 0x, 0o),
+  /// floats (with .inf and .nan), else the text itself. An integer too large for Int is a float.
+  static func plainValue(_ text: String) -> Any {
+    switch text {
+    case "", "~", "null", "Null", "NULL": return NSNull()
+    case "true", "True", "TRUE": return true
+    case "false", "False", "FALSE": return false
+    case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return Double.infinity
+    case "-.inf", "-.Inf", "-.INF": return -Double.infinity
+    case ".nan", ".NaN", ".NAN": return Double.nan
+    default: break
+    }
+    if text.hasPrefix("0x"), let v = Int(text.dropFirst(2), radix: 16) { return v }
+    if text.hasPrefix("0o"), let v = Int(text.dropFirst(2), radix: 8) { return v }
+    let isNumber = text.allSatisfy { "0123456789+-.eE".contains($0) } && text.contains(where: \.isNumber)
+    guard isNumber else { return text }
+    if let v = Int(text) { return v }
+    if let v = Double(text) { return v }
+    return text
   }
 }

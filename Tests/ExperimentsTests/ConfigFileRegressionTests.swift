@@ -24,12 +24,17 @@ final class ConfigFileRegressionTests: XCTestCase {
     assertThrows(ConfigError.self, "nested deeper than 64 levels") {
       try resolve("sparsity: " + String(repeating: "[", count: 70) + String(repeating: "]", count: 70) + "\n")
     }
+    // Yams' sexagesimal integers overflowed with a trap (crash-sexagesimal-overflow.yaml); now plain text.
+    assertThrows(ConfigError.self, "seed = 22113030122113033001:0") { try resolve("seed: 22113030122113033001:0\n") }
+    assertThrows(ConfigError.self, "c.yaml: expected a mapping of settings") { try resolve("22113030122113033001:0") }
     // Plain YAML still reads as before: numbers, booleans, lists, anchors.
-    let c = try resolve("sparsity: 0.5\nstructured: true\nmilestones: [0.5, 1]\nseed: 71\nlearning_rate: &lr 0.25\n")
+    let c = try resolve("sparsity: 0.5\nstructured: true\nmilestones: [0.5, 1e0]\nseed: 0x47\nlearning_rate: &lr 0.25\nmomentum: *lr\n")
     XCTAssertEqual(c.sparsity, 0.5)
     XCTAssertTrue(c.structured)
     XCTAssertEqual(c.milestones, [0.5, 1])
     XCTAssertEqual(c.seed, 71)
     XCTAssertEqual(c.learningRate, 0.25)
+    XCTAssertEqual(c.momentum, 0.25)
+    assertThrows(ConfigError.self, "tolerance = nan: must be a finite number") { try resolve("tolerance: .nan\n") }
   }
 }
