@@ -10,8 +10,54 @@ import Yams
 enum YAMLValues {
   static let maxValues = 100_000
   static let maxDepth = 64
+  static let maxBytes = 1 << 20
+  static let maxIndent = 256
+
+  /// Refuses text whose nesting would recurse deep inside the YAML parser before `value` could
+  /// count it (the fuzzer overflowed the stack with 3,000 `{`): flow brackets, `- - - …` block
+  /// sequences on one line, and indentation, each bounded; a config is far smaller.
+  static func checkNesting(_ text: String, source: String) throws {
+    let bytes = Array(text.utf8)
+    guard bytes.count <= maxBytes else { throw ConfigError("\(source): \(bytes.count) bytes; a config file is at most \(maxBytes)") }
+    var depth = 0, quote: UInt8? = nil, line = 1, column = 0, dashes = 0, leading = true
+    for b in bytes {
+      if b == 10 {
+        line += 1
+        column = 0
+        dashes = 0
+        leading = true
+        continue
+      }
+      column += 1
+      if leading {
+        if b == 32 || b == 9 {
+          if column > maxIndent { throw ConfigError("\(source): line \(line) is indented deeper than \(maxIndent) columns") }
+          continue
+        }
+        if b == UInt8(ascii: "-") || b == UInt8(ascii: "?") {
+          dashes += 1
+          if dashes > maxDepth { throw ConfigError("\(source): line \(line) nests deeper than \(maxDepth) levels") }
+          continue
+        }
+        leading = false
+      }
+      if let q = quote {
+        if b == q { quote = nil }
+        continue
+      }
+      switch b {
+      case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = b
+      case UInt8(ascii: "["), UInt8(ascii: "{"):
+        depth += 1
+        if depth > maxDepth { throw ConfigError("\(source): nested deeper than \(maxDepth) levels (line \(line))") }
+      case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+      default: break
+      }
+    }
+  }
 
   static func parse(_ text: String, source: String) throws -> Any? {
+    try checkNesting(text, source: source)
     let root: Node?
     do { root = try Yams.compose(yaml: text) } catch { throw ConfigError("\(source): not valid YAML (\(error))") }
     guard let root else { return nil }

@@ -24,6 +24,12 @@ final class ConfigFileRegressionTests: XCTestCase {
     assertThrows(ConfigError.self, "nested deeper than 64 levels") {
       try resolve("sparsity: " + String(repeating: "[", count: 70) + String(repeating: "]", count: 70) + "\n")
     }
+    // 3,000 nested flow mappings overflowed the stack inside the YAML parser (crash-deep-flow-nesting.yaml).
+    assertThrows(ConfigError.self, "nested deeper than 64 levels (line 1)") { try resolve(String(repeating: "{", count: 3000)) }
+    assertThrows(ConfigError.self, "line 2 nests deeper than 64 levels") {
+      try resolve("milestones:\n" + String(repeating: "- ", count: 100) + "0.5\n")
+    }
+    assertThrows(ConfigError.self, "line 2 is indented deeper than 256 columns") { try resolve("a:\n" + String(repeating: " ", count: 300) + "b: 1\n") }
     // Yams' sexagesimal integers overflowed with a trap (crash-sexagesimal-overflow.yaml); now plain text.
     assertThrows(ConfigError.self, "seed = 22113030122113033001:0") { try resolve("seed: 22113030122113033001:0\n") }
     assertThrows(ConfigError.self, "c.yaml: expected a mapping of settings") { try resolve("22113030122113033001:0") }
