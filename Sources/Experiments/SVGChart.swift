@@ -1,6 +1,6 @@
 import Foundation
 
-/// A small SVG chart (lines over x, or grouped bars) with axes, y ticks, a legend and optional
+/// A small SVG chart (lines over x, a scatter of points, or grouped bars) with axes, y ticks, a legend and optional
 /// horizontal reference lines, so run reports carry plots without a plotting dependency.
 public struct SVGChart {
   /// One named line (x, y) or one bar per category.
@@ -21,6 +21,8 @@ public struct SVGChart {
     case lines
     /// Grouped bars: x is the category index, labelled by `categories`.
     case bars(categories: [String])
+    /// One dot per value (a scatter plot).
+    case points
   }
 
   public var title: String
@@ -50,7 +52,7 @@ public struct SVGChart {
   var xDomain: ClosedRange<Double> {
     switch kind {
     case .bars(let categories): return -0.5...(Double(max(categories.count, 1)) - 0.5)
-    case .lines:
+    case .lines, .points:
       let xs = series.flatMap { $0.values.map(\.x) }
       guard let lo = xs.min(), let hi = xs.max(), hi > lo else { return ((xs.first ?? 0) - 1)...((xs.first ?? 0) + 1) }
       return lo...hi
@@ -108,6 +110,17 @@ public struct SVGChart {
         for (v, e) in zip(s.values, s.errors ?? []) where e > 0 {
           let lo = position(x: v.x, y: v.y - e), hi = position(x: v.x, y: v.y + e)
           out.append(#"<path d="M\#(n(lo.x - 4)),\#(n(lo.y))h8M\#(n(lo.x)),\#(n(lo.y))V\#(n(hi.y))M\#(n(hi.x - 4)),\#(n(hi.y))h8" stroke="\#(color(i))" fill="none"/>"#)
+        }
+      }
+    case .points:
+      for k in 0...4 {
+        let v = xDomain.lowerBound + Double(k) / 4 * (xDomain.upperBound - xDomain.lowerBound)
+        out.append(#"<text x="\#(n(position(x: v, y: yd.lowerBound).x))" y="\#(n(y0 + 16))" text-anchor="middle">\#(String(format: "%.3g", v))</text>"#)
+      }
+      for (i, s) in series.enumerated() {
+        for v in s.values {
+          let p = position(x: v.x, y: v.y)
+          out.append(#"<circle cx="\#(n(p.x))" cy="\#(n(p.y))" r="4" fill="\#(color(i))"/>"#)
         }
       }
     case .bars(let categories):

@@ -268,3 +268,39 @@ struct Export: ParsableCommand {
     print(try library { try Jobs.export(run: runDirectory, output: output) })
   }
 }
+
+struct Diagnose: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Per-group diagnostics (Tran et al. 2022) of a dense model and its pruned version: gradient norms, Hessian top eigenvalue and trace, boundary proxy, margin, Δ_g, excess loss, and their rank correlation with Δ_g.")
+  @OptionGroup var data: DataOptions
+  @Option(help: "Dense model file.") var dense: String
+  @Option(help: "Pruned model file (e.g. a run's model.safetensors); without it, no Δ_g or correlations.") var sparse: String?
+  @Option(help: "Architecture: \(choices(ModelKind.self)) (default: the one the file names, else mlp).") var model: ModelKind?
+  @Option(help: "Split to measure on: train, val or test.") var split: String = "train"
+  @Option(help: "Samples per group at most.") var samplesPerGroup: Int = GroupDiagnostics.Options().maxSamplesPerGroup
+  @Option(help: "Per-sample gradients per group.") var perSampleGradients: Int = GroupDiagnostics.Options().perSampleGradients
+  @Option(help: "Power iterations for the top Hessian eigenvalue.") var powerIterations: Int = GroupDiagnostics.Options().powerIterations
+  @Option(help: "Rademacher probes for the Hessian trace.") var hutchinsonProbes: Int = GroupDiagnostics.Options().hutchinsonProbes
+  @Option(help: "Seed of the random start vectors and probes.") var seed: UInt64 = 0
+  @Option(help: "Output folder (diagnostics.json, diagnostics.md, diagnostics_*.svg).") var output: String = "diagnostics"
+
+  func validate() throws {
+    for (name, value) in [("--samples-per-group", samplesPerGroup), ("--power-iterations", powerIterations),
+                          ("--hutchinson-probes", hutchinsonProbes)] where value < 1 {
+      throw ValidationError("\(name) must be positive, got \(value)")
+    }
+    guard perSampleGradients >= 0 else { throw ValidationError("--per-sample-gradients must be >= 0, got \(perSampleGradients)") }
+  }
+
+  func run() throws {
+    var options = GroupDiagnostics.Options()
+    options.maxSamplesPerGroup = samplesPerGroup
+    options.perSampleGradients = perSampleGradients
+    options.powerIterations = powerIterations
+    options.hutchinsonProbes = hutchinsonProbes
+    options.seed = seed
+    print(try library {
+      try Jobs.diagnose(data: data.spec, denseFile: dense, sparseFile: sparse, model: model, split: split, options: options, output: output)
+    })
+  }
+}
