@@ -69,7 +69,7 @@ let package = Package(
     .testTarget(name: "SparsityTests", dependencies: ["TestSupport", "Sparsity", "NN", "Optim", "Torch"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["TestSupport", "Experiments", "Optim", "Fairness", "Datasets", "NN", "Torch"],
                 resources: [.copy("Fixtures")]),
-    .testTarget(name: "FairnessTests", dependencies: ["TestSupport", "Fairness", "Constrained", "Optim", "Datasets", "NN", "Torch"]),
+    .testTarget(name: "FairnessTests", dependencies: ["TestSupport", "Fairness", "Constrained", "Sparsity", "Optim", "Datasets", "NN", "Torch"]),
     .testTarget(name: "CLITests", dependencies: ["TestSupport", "Datasets", "fairprune"]),
     .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Torch"]),
   ],

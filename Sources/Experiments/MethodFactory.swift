@@ -1,6 +1,8 @@
+import Datasets
 import Fairness
 import NN
 import Optim
+import Sparsity
 
 extension RunConfig {
   /// The fine-tuning method this config names, over `model` with the `primal` optimizer; the one
@@ -10,7 +12,7 @@ extension RunConfig {
     let objective = FineTuningObjective(model: model, weightDecay: weightDecay, scope: weightDecayScope)
     let options = groupConstraintOptions
     switch method {
-    case .nft, .nftES:
+    case .nft, .nftES, .fairgrape:
       return NaiveFineTuning(objective: objective, primal: primal)
     case .el, .elRB:
       return try EqualizedLoss(objective: objective, primal: primal, groups: groups, groupCounts: dense.groupCounts,
@@ -20,6 +22,16 @@ extension RunConfig {
       return try CEAG(objective: objective, primal: primal, groups: groups, dense: dense, tolerance: tolerance,
                       dual: dualUpdate, options: options, reproduceInPlaceL2Quirk: reproduceInPlaceL2Quirk)
     }
+  }
+
+  /// The pruning criterion: FairGRAPE's for `fairgrape`, else magnitude (per channel when structured).
+  public func makePruner(model: any Module, data: GroupedDataset, groups: GroupSpec) throws -> any Pruner {
+    if method == .fairgrape {
+      guard !structured else { throw ConfigError("method = fairgrape prunes single weights; drop structured") }
+      return FairGRAPEPruner(model: model, split: data.train, groups: groups, batchSize: batchSize,
+                             maxBatches: fairgrapeScoringBatches, seed: seed &+ 104_729)
+    }
+    return structured ? StructuredChannelPruner() : LayerwiseMagnitudePruner()
   }
 
   /// The dual optimizer the settings name.

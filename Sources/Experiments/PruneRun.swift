@@ -77,7 +77,6 @@ public final class PruneRun {
     let masks = try SparsityMasks(model: model)
     let optimizer = MaskedOptimizer(sgd, masks: masks)
     let gmp = try GradualMagnitudeSchedule(finalSparsity: config.sparsity, lastEpoch: config.lastPruningEpoch)
-    let pruner: any Pruner = config.structured ? StructuredChannelPruner() : LayerwiseMagnitudePruner()
     let lrSchedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
                                        totalEpochs: config.epochs)
     let unconstrained = Set(config.groupConstraintOptions.unconstrainedGroups(groupCounts: densePerformance["train"]!.groupCounts))
@@ -86,6 +85,7 @@ public final class PruneRun {
       progress.line("\(unconstrained.count) of \(names.count) groups not constrained (fewer than \(config.minGroupSize) training samples): "
                     + listed.joined(separator: ", ") + (unconstrained.count > listed.count ? ", …" : ""))
     }
+    let pruner = try config.makePruner(model: model, data: data, groups: groups)
     let tuner = try config.makeMethod(model: model, primal: optimizer, groups: groups,
                                       dense: try DenseReference(densePerformance["train"]!))
 

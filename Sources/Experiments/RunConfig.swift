@@ -17,6 +17,8 @@ public enum MethodKind: String, Codable, CaseIterable, Sendable {
   case ceag
   /// CEAG with minibatch accuracy estimates ("no RB" ablation).
   case ceagNoRB = "ceag-no-rb"
+  /// FairGRAPE's group-importance pruning criterion (`FairGRAPEPruner`) with NFT fine-tuning.
+  case fairgrape
 
   /// Which epoch's model the report describes unless the config says otherwise.
   public var defaultEpochSelection: EpochSelection { self == .nftES ? .bestAccuracy : .last }
@@ -128,6 +130,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// many training batches (train mode, no gradients); 0 keeps them as training left them, as the
   /// reference code does.
   public var bnRecalibrationBatches = 32
+  /// FairGRAPE: training batches scored per pruning step (the reference scores the whole split).
+  public var fairgrapeScoringBatches = 100
   /// Apply constraints during GMP epochs too (SPEC 2.8 default: false).
   public var mitigationWhilePruning = false
   /// Protected attributes (column names of the dataset) that form the groups; empty = all.
@@ -169,6 +173,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if !(nupiKp >= 0) { try fail("nupi_kp", nupiKp, "must be >= 0") }
     if !(nupiNu > -1 && nupiNu < 1) { try fail("nupi_nu", nupiNu, "must be in (-1, 1)") }
     if !(penaltyCoefficient > 0) { try fail("penalty_coefficient", penaltyCoefficient, "must be positive") }
+    if fairgrapeScoringBatches < 1 { try fail("fairgrape_scoring_batches", fairgrapeScoringBatches, "must be at least 1") }
     if bnRecalibrationBatches < 0 { try fail("bn_recalibration_batches", bnRecalibrationBatches, "must be >= 0") }
     if minGroupSize < 1 { try fail("min_group_size", minGroupSize, "must be at least 1") }
     if milestones.contains(where: { !(0...1).contains($0) }) { try fail("milestones", milestones, "fractions must be in [0, 1]") }
@@ -200,6 +205,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case equalizedLossAbsolute = "equalized_loss_absolute"
     case mitigationWhilePruning = "mitigation_while_pruning"
     case bnRecalibrationBatches = "bn_recalibration_batches"
+    case fairgrapeScoringBatches = "fairgrape_scoring_batches"
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
     case epochSelection = "epoch_selection"

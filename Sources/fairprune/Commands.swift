@@ -139,6 +139,8 @@ struct Prune: ParsableCommand {
   var referenceBufferOverall: Bool?
   @Flag(inversion: .prefixedNo, help: "Dual restarts: a group's multiplier drops to 0 once its constraint holds (\(defaults.dualRestarts)).")
   var dualRestarts: Bool?
+  @Option(help: "FairGRAPE: training batches scored per pruning step (\(defaults.fairgrapeScoringBatches)).")
+  var fairgrapeScoringBatches: Int?
   @Option(help: "BatchNorm statistics recomputed from this many training batches before each evaluation; 0: off, as the reference code (\(defaults.bnRecalibrationBatches)).")
   var bnRecalibrationBatches: Int?
   @Option(help: "Primal learning rate (\(defaults.learningRate)).") var learningRate: Double?
@@ -187,6 +189,7 @@ struct Prune: ParsableCommand {
     o[.referenceBufferOverall] = referenceBufferOverall
     o[.dualRestarts] = dualRestarts
     o[.bnRecalibrationBatches] = bnRecalibrationBatches
+    o[.fairgrapeScoringBatches] = fairgrapeScoringBatches
     o[.learningRate] = learningRate
     o[.epochs] = epochs
     o[.lastPruningEpoch] = lastPruningEpoch
