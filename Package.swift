@@ -58,6 +58,8 @@ let package = Package(
     .executableTarget(name: "fairprune-bench", dependencies: ["NN", "Optim"], path: "Benchmarks/fairprune-bench"),
     .executableTarget(name: "loader-bench", dependencies: ["Datasets", "NN", "Optim", "Torch"], path: "Benchmarks/loader-bench"),
     .executableTarget(name: "constrained-bench", dependencies: ["Constrained", "Torch"], path: "Benchmarks/constrained-bench"),
+    .executableTarget(name: "methods-bench", dependencies: ["Experiments", "Fairness", "Sparsity", "Datasets", "NN", "Optim", "Torch"],
+                      path: "Benchmarks/methods-bench"),
     .executableTarget(name: "pipeline-bench", dependencies: ["Experiments", "Fairness", "Sparsity", "Datasets", "NN", "Optim", "Torch"], path: "Benchmarks/pipeline-bench"),
     // Assertions, leak checks and seeded generators shared by every test target.
     .target(name: "TestSupport", dependencies: ["Torch", "Datasets"], path: "Tests/TestSupport"),
