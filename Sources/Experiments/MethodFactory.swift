@@ -7,8 +7,9 @@ import Sparsity
 extension RunConfig {
   /// The fine-tuning method this config names, over `model` with the `primal` optimizer; the one
   /// place where config settings reach a method.
-  public func makeMethod(model: any Module, primal: any Optimizer, groups: GroupSpec, dense: DenseReference) throws
-    -> any FineTuningMethod {
+  /// `layers`: the prunable layers (BiFP learns their masks).
+  public func makeMethod(model: any Module, primal: any Optimizer, groups: GroupSpec, dense: DenseReference,
+                         layers: [PrunableLayer] = []) throws -> any FineTuningMethod {
     let objective = FineTuningObjective(model: model, weightDecay: weightDecay, scope: weightDecayScope)
     let options = groupConstraintOptions
     switch method {
@@ -18,6 +19,11 @@ extension RunConfig {
       return try EqualizedLoss(objective: objective, primal: primal, groups: groups, groupCounts: dense.groupCounts,
                                absolute: equalizedLossAbsolute, dual: dualUpdate, options: options,
                                reproduceInPlaceL2Quirk: reproduceInPlaceL2Quirk)
+    case .bifp:
+      guard !structured else { throw ConfigError("method = bifp is implemented for single weights; drop structured") }
+      return try BiFP(model: model, layers: layers, primal: primal, groups: groups, lambda: bifpLambda,
+                      scoreLearningRate: bifpScoreLearningRate, temperature: bifpTemperature,
+                      implicitGradientScale: bifpImplicitGradient, momentum: momentum, weightDecay: weightDecay)
     case .ceag, .ceagNoRB:
       return try CEAG(objective: objective, primal: primal, groups: groups, dense: dense, tolerance: tolerance,
                       dual: dualUpdate, options: options, reproduceInPlaceL2Quirk: reproduceInPlaceL2Quirk)
@@ -26,6 +32,7 @@ extension RunConfig {
 
   /// The pruning criterion: FairGRAPE's for `fairgrape`, else magnitude (per channel when structured).
   public func makePruner(model: any Module, data: GroupedDataset, groups: GroupSpec) throws -> any Pruner {
+    if method == .bifp { return CurrentMasksPruner() }
     if method == .fairgrape {
       guard !structured else { throw ConfigError("method = fairgrape prunes single weights; drop structured") }
       return FairGRAPEPruner(model: model, split: data.train, groups: groups, batchSize: batchSize,

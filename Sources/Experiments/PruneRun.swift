@@ -87,7 +87,7 @@ public final class PruneRun {
     }
     let pruner = try config.makePruner(model: model, data: data, groups: groups)
     let tuner = try config.makeMethod(model: model, primal: optimizer, groups: groups,
-                                      dense: try DenseReference(densePerformance["train"]!))
+                                      dense: try DenseReference(densePerformance["train"]!), layers: masks.layers)
 
     var history: [EpochMetrics] = []
     var steps: [StepLog] = []
@@ -107,6 +107,7 @@ public final class PruneRun {
     progress.begin()
     for epoch in startEpoch..<config.epochs {
       if epoch <= config.lastPruningEpoch { _ = try masks.prune(epoch: epoch, schedule: gmp, using: pruner) }
+      try tuner.beginEpoch(epoch, targetSparsity: gmp.sparsity(atEpoch: min(epoch, config.lastPruningEpoch)))
       optimizer.learningRate = lrSchedule.learningRate(epoch: epoch)
       let mitigate = config.mitigationWhilePruning || epoch >= config.lastPruningEpoch
       let batches = loader.batches(epoch: epoch)

@@ -19,6 +19,8 @@ public enum MethodKind: String, Codable, CaseIterable, Sendable {
   case ceagNoRB = "ceag-no-rb"
   /// FairGRAPE's group-importance pruning criterion (`FairGRAPEPruner`) with NFT fine-tuning.
   case fairgrape
+  /// Bi-level fair pruning: learned mask scores and weights on CE + λ·(group accuracy gap) (`BiFP`).
+  case bifp
 
   /// Which epoch's model the report describes unless the config says otherwise.
   public var defaultEpochSelection: EpochSelection { self == .nftES ? .bestAccuracy : .last }
@@ -132,6 +134,14 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var bnRecalibrationBatches = 32
   /// FairGRAPE: training batches scored per pruning step (the reference scores the whole split).
   public var fairgrapeScoringBatches = 100
+  /// BiFP: λ, the weight of the smooth group-accuracy gap in both levels.
+  public var bifpLambda = 1.0
+  /// BiFP: learning rate of the mask scores (SGD with the run's momentum).
+  public var bifpScoreLearningRate = 0.01
+  /// BiFP: temperature T of σ(margin / T).
+  public var bifpTemperature = 1.0
+  /// BiFP: scale 1/γ of BiP's implicit-gradient term on the scores (0: first order).
+  public var bifpImplicitGradient = 0.0
   /// Apply constraints during GMP epochs too (SPEC 2.8 default: false).
   public var mitigationWhilePruning = false
   /// Protected attributes (column names of the dataset) that form the groups; empty = all.
@@ -154,7 +164,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     let reals: [(String, Double)] = [("sparsity", sparsity), ("learning_rate", learningRate), ("momentum", momentum),
                                      ("weight_decay", weightDecay), ("tolerance", tolerance), ("dual_learning_rate", dualLearningRate),
                                      ("dual_momentum", dualMomentum), ("nupi_kp", nupiKp), ("nupi_nu", nupiNu),
-                                     ("penalty_coefficient", penaltyCoefficient)] + milestones.map { ("milestones", $0) }
+                                     ("penalty_coefficient", penaltyCoefficient), ("bifp_lambda", bifpLambda),
+                                     ("bifp_score_learning_rate", bifpScoreLearningRate), ("bifp_temperature", bifpTemperature),
+                                     ("bifp_implicit_gradient", bifpImplicitGradient)] + milestones.map { ("milestones", $0) }
     for (name, value) in reals where !value.isFinite { try fail(name, value, "must be a finite number") }
     if !(0..<1).contains(sparsity) { try fail("sparsity", sparsity, "must be in [0, 1)") }
     if epochs < 1 { try fail("epochs", epochs, "must be at least 1") }
@@ -173,6 +185,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if !(nupiKp >= 0) { try fail("nupi_kp", nupiKp, "must be >= 0") }
     if !(nupiNu > -1 && nupiNu < 1) { try fail("nupi_nu", nupiNu, "must be in (-1, 1)") }
     if !(penaltyCoefficient > 0) { try fail("penalty_coefficient", penaltyCoefficient, "must be positive") }
+    if bifpLambda < 0 { try fail("bifp_lambda", bifpLambda, "must be >= 0") }
+    if !(bifpScoreLearningRate > 0) { try fail("bifp_score_learning_rate", bifpScoreLearningRate, "must be positive") }
+    if !(bifpTemperature > 0) { try fail("bifp_temperature", bifpTemperature, "must be positive") }
+    if bifpImplicitGradient < 0 { try fail("bifp_implicit_gradient", bifpImplicitGradient, "must be >= 0") }
     if fairgrapeScoringBatches < 1 { try fail("fairgrape_scoring_batches", fairgrapeScoringBatches, "must be at least 1") }
     if bnRecalibrationBatches < 0 { try fail("bn_recalibration_batches", bnRecalibrationBatches, "must be >= 0") }
     if minGroupSize < 1 { try fail("min_group_size", minGroupSize, "must be at least 1") }
@@ -206,6 +222,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case mitigationWhilePruning = "mitigation_while_pruning"
     case bnRecalibrationBatches = "bn_recalibration_batches"
     case fairgrapeScoringBatches = "fairgrape_scoring_batches"
+    case bifpLambda = "bifp_lambda"
+    case bifpScoreLearningRate = "bifp_score_learning_rate"
+    case bifpTemperature = "bifp_temperature"
+    case bifpImplicitGradient = "bifp_implicit_gradient"
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
     case epochSelection = "epoch_selection"

@@ -5,6 +5,7 @@ public final class Conv2d: MaskableLayer {
   public let weight: Tensor
   public let bias: Tensor?
   public var weightMask: Tensor?
+  public var effectiveWeight: Tensor?
   public let stride: (Int, Int)
   public let padding: (Int, Int)
   public let dilation: (Int, Int)
@@ -33,6 +34,6 @@ public final class Conv2d: MaskableLayer {
   public var outChannels: Int { weight.size(0) }
 
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
-    try Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    try Tensor.conv2d(x, weight: effectiveWeight ?? weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
   }
 }

@@ -5,6 +5,9 @@ import Torch
 public protocol MaskableLayer: Module {
   var weight: Tensor { get }
   var weightMask: Tensor? { get set }
+  /// When set, the forward runs on this tensor instead of `weight` (same shape): methods that learn
+  /// masks (BiFP) pass `latent ⊙ mask` with gradients to both. Not saved.
+  var effectiveWeight: Tensor? { get set }
 }
 
 /// y = x·Wᵀ + b (torch.nn.Linear, same initialization).
@@ -12,6 +15,7 @@ public final class Linear: MaskableLayer {
   public let weight: Tensor
   public let bias: Tensor?
   public var weightMask: Tensor?
+  public var effectiveWeight: Tensor?
   public var isTraining = true
 
   public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) throws {
@@ -24,5 +28,5 @@ public final class Linear: MaskableLayer {
   }
   public var ownBuffers: [(name: String, tensor: Tensor)] { weightMask.map { [("weight_mask", $0)] } ?? [] }
 
-  public func callAsFunction(_ x: Tensor) throws -> Tensor { try Tensor.linear(x, weight: weight, bias: bias) }
+  public func callAsFunction(_ x: Tensor) throws -> Tensor { try Tensor.linear(x, weight: effectiveWeight ?? weight, bias: bias) }
 }

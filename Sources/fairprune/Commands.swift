@@ -139,6 +139,11 @@ struct Prune: ParsableCommand {
   var referenceBufferOverall: Bool?
   @Flag(inversion: .prefixedNo, help: "Dual restarts: a group's multiplier drops to 0 once its constraint holds (\(defaults.dualRestarts)).")
   var dualRestarts: Bool?
+  @Option(help: "BiFP: weight λ of the smooth group-accuracy gap (\(defaults.bifpLambda)).") var bifpLambda: Double?
+  @Option(help: "BiFP: learning rate of the mask scores (\(defaults.bifpScoreLearningRate)).") var bifpScoreLearningRate: Double?
+  @Option(help: "BiFP: temperature T of σ(margin / T) (\(defaults.bifpTemperature)).") var bifpTemperature: Double?
+  @Option(help: "BiFP: scale 1/γ of the implicit-gradient term on the scores, 0 = first order (\(defaults.bifpImplicitGradient)).")
+  var bifpImplicitGradient: Double?
   @Option(help: "FairGRAPE: training batches scored per pruning step (\(defaults.fairgrapeScoringBatches)).")
   var fairgrapeScoringBatches: Int?
   @Option(help: "BatchNorm statistics recomputed from this many training batches before each evaluation; 0: off, as the reference code (\(defaults.bnRecalibrationBatches)).")
@@ -190,6 +195,10 @@ struct Prune: ParsableCommand {
     o[.dualRestarts] = dualRestarts
     o[.bnRecalibrationBatches] = bnRecalibrationBatches
     o[.fairgrapeScoringBatches] = fairgrapeScoringBatches
+    o[.bifpLambda] = bifpLambda
+    o[.bifpScoreLearningRate] = bifpScoreLearningRate
+    o[.bifpTemperature] = bifpTemperature
+    o[.bifpImplicitGradient] = bifpImplicitGradient
     o[.learningRate] = learningRate
     o[.epochs] = epochs
     o[.lastPruningEpoch] = lastPruningEpoch

@@ -17,6 +17,13 @@ public protocol FineTuningMethod: AnyObject {
   func state() throws -> [(name: String, tensor: Tensor)]
   /// Restores what `state()` returned.
   func loadState(_ state: [(name: String, tensor: Tensor)]) throws
+  /// Called before each epoch with the schedule's target sparsity, for methods that choose their
+  /// own masks (BiFP); the others ignore it.
+  func beginEpoch(_ epoch: Int, targetSparsity: Double) throws
+}
+
+extension FineTuningMethod {
+  public func beginEpoch(_ epoch: Int, targetSparsity: Double) throws {}
 }
 
 /// What one step measured (SPEC 7.5's per-step log).
