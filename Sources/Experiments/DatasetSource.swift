@@ -56,6 +56,9 @@ public struct DataSpec: Sendable, Equatable, Codable {
   public var categoricalColumns: [String] = []
   /// Tabular CSV: use the protected attributes as features too.
   public var protectedAsFeatures = false
+  /// The number of classes when the labels do not show it (a split or file lacking the top
+  /// classes); nil: inferred from the labels.
+  public var numClasses: Int?
   /// Image decoding threads (not part of what the data is, so not recorded).
   public var decodeThreads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -70,6 +73,7 @@ public struct DataSpec: Sendable, Equatable, Codable {
     case ignoreColumns = "ignore_columns"
     case categoricalColumns = "categorical_columns"
     case protectedAsFeatures = "protected_as_features"
+    case numClasses = "num_classes"
     case imageSize = "image_size"
     case cacheDirectory = "cache_directory"
     case validationFraction = "validation_fraction"
@@ -94,6 +98,13 @@ public struct DataSpec: Sendable, Equatable, Codable {
     for attribute in data.info.attributes where attribute.cardinality < 2 {
       throw ConfigError("protected attribute '\(attribute.name)' has a single value (\(attribute.values.first ?? "?")): "
                         + "every sample is in one group, so no group can be compared with another")
+    }
+    if let numClasses {
+      let inferred = data.info.numClasses
+      guard numClasses >= inferred else {
+        throw ConfigError("num_classes = \(numClasses): the labels need at least \(inferred) classes (\(data.info.classNames.suffix(3).joined(separator: ", ")) …)")
+      }
+      data.info.classNames += (inferred..<numClasses).map { "class \($0)" }
     }
     data.train = try data.train.with(horizontalFlip: flipsTrainingImages)
     return data

@@ -106,8 +106,8 @@ public enum ModelFile {
       }
     }
     guard classes >= dataClasses else {
-      throw ConfigError("\(path) has \(classes) classes, but the data's labels go up to \(dataClasses - 1): "
-                        + "the model was trained for another target or label coding")
+      throw ConfigError("\(path) has \(classes) classes, but the data's labels go up to \(dataClasses - 1): the model was "
+                        + "trained for another target or label coding, or on data lacking the top classes (train with --num-classes \(dataClasses))")
     }
     let model = try architecture.make(inputShape: data.train.sampleShape, numClasses: classes, mlpHidden: hidden)
     do { try model.loadStateDict(contents.state) } catch let e as StateDictError {

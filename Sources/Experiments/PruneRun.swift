@@ -7,7 +7,7 @@ import Sparsity
 import Torch
 
 /// The dense -> GMP -> fine-tune -> evaluate pipeline of one method (SPEC 7.5), writing a run
-/// directory: config.json, data.json (when `dataSpec` is set), dense.json, dense_metrics.json,
+/// directory: config.json, data.json (when `dataSpec` is set), inputs.json, dense_metrics.json,
 /// metrics.jsonl, steps.jsonl, checkpoint.safetensors, model.safetensors (the reported epoch's
 /// model, a `ModelFile`), report.json, report.md and the plots excess_gap.svg and accuracy.svg.
 /// Every file is written atomically (temp file + rename); `RunFolder` decides whether a folder
@@ -22,7 +22,7 @@ public final class PruneRun {
   public var stopAfterEpoch: Int?
   /// Where the data came from: written to data.json; resuming with different data is an error.
   public var dataSpec: DataSpec?
-  /// The dense model's file, recorded in dense.json with the model's digest.
+  /// The dense model's file, recorded in inputs.json with the model's digest.
   public var denseFile: String?
   /// Replace a run with other settings in `directory` instead of refusing it.
   public var overwrite = false
@@ -45,16 +45,16 @@ public final class PruneRun {
     Torch.threadCount = config.threads
     // Nothing in the folder changes before the invocation is checked against the run it holds.
     let folder = RunFolder(directory: directory)
-    let denseRecord = RunFolder.DenseRecord(file: denseFile ?? "(in memory)",
-                                            digest: try NamedTensors.digest(dense.stateDict()))
-    let state = try folder.check(config: config, data: dataSpec, dense: denseRecord, overwrite: overwrite)
+    let inputs = RunFolder.Inputs(denseFile: denseFile ?? "(in memory)", denseDigest: try NamedTensors.digest(dense.stateDict()),
+                                  dataDigest: try dataDigest())
+    let state = try folder.check(config: config, data: dataSpec, inputs: inputs, overwrite: overwrite)
     if state == .finished {
       progress.line("\(directory.path) holds this run, finished; its report is unchanged")
       return try RunReport.load(directory: directory)
     }
     try folder.prepare(overwrite: overwrite)
     try AtomicFileWriter.write(try ConfigFile.json(config), to: file("config.json"))
-    try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(denseRecord), to: file("dense.json"))
+    try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(inputs), to: file("inputs.json"))
     if let dataSpec { try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(dataSpec), to: file("data.json")) }
     let names = config.groupAttributes.isEmpty ? data.info.attributes.map(\.name) : config.groupAttributes
     let groups = try GroupSpec(info: data.info, attributeNames: names, mode: config.groupMode)
@@ -183,6 +183,11 @@ public final class PruneRun {
   }
 
   func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+  /// The digest of every split's content, as hex.
+  func dataDigest() throws -> String {
+    try splits.map { String(format: "%@:%016llx", $0.name, try $0.split.fingerprint()) }.joined(separator: " ")
+  }
 
   /// Dense per-split performance, computed once and cached in dense_metrics.json.
   func denseMetrics(_ dense: any Module, groups: GroupSpec, groupIDs: [String: Tensor],

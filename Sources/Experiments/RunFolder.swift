@@ -9,7 +9,7 @@ struct RunFolder {
   let directory: URL
 
   /// Every file a run writes; `--overwrite` removes these and nothing else.
-  static let runFiles = ["config.json", "data.json", "dense.json", "dense_metrics.json", "metrics.jsonl", "steps.jsonl",
+  static let runFiles = ["config.json", "data.json", "inputs.json", "dense_metrics.json", "metrics.jsonl", "steps.jsonl",
                          "checkpoint.safetensors", "report.json", "report.md", "excess_gap.svg", "accuracy.svg",
                          "model.safetensors"]
   /// Settings that may change between sessions of one run: they change speed, not the result's meaning.
@@ -25,17 +25,25 @@ struct RunFolder {
     case finished
   }
 
-  /// Where the dense model came from and its content digest (dense.json).
-  struct DenseRecord: Codable, Equatable {
-    var file: String
-    var digest: String
+  /// What the run started from (inputs.json): the dense model's file and content digest, and a
+  /// digest of the data's content (labels, attributes, every input byte).
+  struct Inputs: Codable, Equatable {
+    var denseFile: String
+    var denseDigest: String
+    var dataDigest: String
+
+    enum CodingKeys: String, CodingKey {
+      case denseFile = "dense_file"
+      case denseDigest = "dense_digest"
+      case dataDigest = "data_digest"
+    }
   }
 
   func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
   func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name).path) }
 
   /// Checks the folder against the new invocation without writing anything.
-  func check(config: RunConfig, data: DataSpec?, dense: DenseRecord, overwrite: Bool) throws -> State {
+  func check(config: RunConfig, data: DataSpec?, inputs: Inputs, overwrite: Bool) throws -> State {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
       throw ConfigError("run directory \(directory.path) is a file; give --output a folder")
@@ -46,8 +54,13 @@ struct RunFolder {
     if let data, let saved: DataSpec = try readJSON("data.json") {
       differences += Self.dataDifferences(saved: saved, new: data)
     }
-    if let saved: DenseRecord = try readJSON("dense.json"), saved.digest != dense.digest {
-      differences.append("dense model: \(saved.file) (\(saved.digest)) was used, now \(dense.file) (\(dense.digest))")
+    if let saved: Inputs = try readJSON("inputs.json") {
+      if saved.denseDigest != inputs.denseDigest {
+        differences.append("dense model: \(saved.denseFile) (\(saved.denseDigest)) was used, now \(inputs.denseFile) (\(inputs.denseDigest))")
+      }
+      if saved.dataDigest != inputs.dataDigest {
+        differences.append("data content: digest \(saved.dataDigest) was used, now \(inputs.dataDigest) (the files changed)")
+      }
     }
     guard differences.isEmpty else {
       throw ConfigError("\(directory.path) holds a run with other settings; nothing was changed. Differences (saved → now):\n  "

@@ -39,6 +39,7 @@ struct DataOptions: ParsableArguments {
   @Option(parsing: .upToNextOption, help: "tabular-csv: columns that are neither labels nor features.") var ignoreColumns: [String] = []
   @Option(parsing: .upToNextOption, help: "tabular-csv: numeric-looking columns to one-hot encode.") var categoricalColumns: [String] = []
   @Flag(help: "tabular-csv: use the protected attributes as features too.") var protectedAsFeature = false
+  @Option(help: "Number of classes, when the labels lack the top ones (default: inferred from the labels).") var numClasses: Int?
 
   var spec: DataSpec {
     var s = DataSpec(source: dataset)
@@ -56,6 +57,7 @@ struct DataOptions: ParsableArguments {
     s.ignoreColumns = ignoreColumns
     s.categoricalColumns = categoricalColumns
     s.protectedAsFeatures = protectedAsFeature
+    s.numClasses = numClasses
     return s
   }
 }

@@ -66,6 +66,11 @@ final class DataSpecTests: XCTestCase {
     XCTAssertEqual(data.train.count, 16)
     XCTAssertEqual(data.train.sampleShape, [1])  // one standardized numeric feature
     XCTAssertFalse(data.train.horizontalFlip)
+    // Labels 0 and 1 only; the model is to have 4 classes.
+    spec.numClasses = 4
+    XCTAssertEqual(try spec.load().info.classNames, ["0", "1", "class 2", "class 3"])
+    spec.numClasses = 1
+    assertThrows(ConfigError.self, "num_classes = 1: the labels need at least 2 classes") { try spec.load() }
   }
 
   func testMissingSettingsAreNamed() {

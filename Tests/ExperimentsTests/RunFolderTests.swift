@@ -63,7 +63,7 @@ final class RunFolderTests: XCTestCase {
     let dir = output.appendingPathComponent("run")
     XCTAssertNil(try run(config(), dir: dir, stopAfter: 0))
     let before = try snapshot(dir)
-    XCTAssertEqual(Set(before.keys), ["config.json", "data.json", "dense.json", "dense_metrics.json", "metrics.jsonl",
+    XCTAssertEqual(Set(before.keys), ["config.json", "data.json", "inputs.json", "dense_metrics.json", "metrics.jsonl",
                                       "steps.jsonl", "checkpoint.safetensors", "model.safetensors"])
     var sparser = config()
     sparser.sparsity = 0.5
@@ -81,6 +81,19 @@ final class RunFolderTests: XCTestCase {
     try otherDense.loadStateDict(trained.stateDict())
     try Torch.withNoGrad { try otherDense.parameters()[0].mul_(0.5) }
     assertThrows(ConfigError.self, "dense model:") { try run(config(), dir: dir, dense: otherDense) }
+    XCTAssertEqual(try snapshot(dir), before)
+    // Same settings, other content (a file of the data changed): caught by the data digest.
+    let (data, _) = try setup()
+    var changed = data
+    var labels = try data.train.targets.toArray(Int64.self)
+    labels[0] = (labels[0] + 1) % Int64(data.info.numClasses)
+    guard case .tensor(let inputs) = data.train.storage else { return XCTFail("synthetic data holds tensors") }
+    changed.train = try GroupedSplit(inputs: inputs, targets: Tensor(labels), attributes: data.train.attributes)
+    assertThrows(ConfigError.self, "data content: digest") {
+      let r = try PruneRun(config: config(), data: changed, directory: dir, progress: ProgressReporter(enabled: false))
+      r.dataSpec = DataSpec(source: .synthetic)
+      return try r.run(dense: trained)
+    }
     XCTAssertEqual(try snapshot(dir), before)
     // Threads may change between sessions of one run.
     var threads = config()
