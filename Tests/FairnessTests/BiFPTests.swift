@@ -11,48 +11,22 @@ import XCTest
 /// BiFP: one step recomputed by hand (λ = 0, first order: an edge-popup score update), the mask's
 /// density after every step, and the fairness term closing a group gap.
 final class BiFPTests: XCTestCase {
-  let x: [[Double]] = [[1, 0], [0, 1], [1, 1], [2, -1], [-1, 2], [0.5, 0.5], [3, 1]]
-  let y = [0, 1, 0, 1, 0, 1, 0]
-  let group = [0, 0, 0, 1, 1, 1, 1]
-  let w0: [[Double]] = [[0.5, -0.3], [-0.2, 0.4]], b0: [Double] = [0.1, -0.1]
   let alpha = 0.5, beta = 0.3
 
-  func spec() throws -> GroupSpec {
-    let info = DatasetInfo(name: "t", classNames: ["a", "b"], attributes: [ProtectedAttribute(name: "g", values: ["p", "q"])])
-    return try GroupSpec(info: info, attributeNames: ["g"], mode: .single)
-  }
-
   /// ∂(mean CE)/∂W and ∂/∂b of the linear model (W, b) on the 7 samples.
-  func gradients(_ w: [[Double]], _ b: [Double]) -> (w: [[Double]], b: [Double]) {
-    var gw = [[0.0, 0.0], [0.0, 0.0]], gb = [0.0, 0.0]
-    for i in 0..<7 {
-      let z = (0..<2).map { c in w[c][0] * x[i][0] + w[c][1] * x[i][1] + b[c] }
-      let e = z.map { exp($0 - z.max()!) }
-      for c in 0..<2 {
-        let d = (e[c] / e.reduce(0, +) - (y[i] == c ? 1 : 0)) / 7
-        gb[c] += d
-        for j in 0..<2 { gw[c][j] += d * x[i][j] }
-      }
-    }
-    return (gw, gb)
-  }
+  func gradients(_ w: [[Double]], _ b: [Double]) -> (w: [[Double]], b: [Double]) { LinearFixture.gradients(of: Array(0..<7), w: w, b: b) }
 
   func testOneStepIsAnEdgePopupUpdate() throws {
-    let model = try Linear(2, 2)
-    try model.to(.float64)
-    try Torch.withNoGrad {
-      try model.weight.copy_(Tensor(w0.flatMap { $0 }, shape: [2, 2]))
-      try model.bias!.copy_(Tensor(b0))
-    }
+    let (w0, b0) = (LinearFixture.w, LinearFixture.b)
+    let model = try LinearFixture.model()
     let masks = try SparsityMasks(model: model, scope: .everyLayer)
     let primal = try SGD(parameters: model.parameters(), learningRate: alpha, momentum: 0.9)
-    let bifp = try BiFP(model: model, layers: masks.layers, primal: primal, groups: spec(), lambda: 0, scoreLearningRate: beta)
+    let bifp = try BiFP(model: model, layers: masks.layers, primal: primal, groups: LinearFixture.spec(), lambda: 0, scoreLearningRate: beta)
     try bifp.beginEpoch(0, targetSparsity: 0.25)
     // Scores start at |w|: the smallest, |−0.2| at (1, 0), is pruned.
     XCTAssertEqual(try masks.layers[0].layer.weightMask!.toArray(Bool.self), [true, true, false, true])
     let m: [[Double]] = [[1, 1], [0, 1]]
-    try bifp.step(inputs: Tensor(x.flatMap { $0 }, shape: [7, 2]), targets: Tensor(y.map(Int64.init)),
-                  attributes: Tensor(group.map(Int64.init), shape: [7, 1]), mitigate: true)
+    try bifp.step(inputs: LinearFixture.inputs, targets: LinearFixture.targets, attributes: LinearFixture.attributes, mitigate: true)
     // Weight step on θ ⊙ m: θ' = θ − α (∂L/∂W ⊙ m), b' = b − α ∂L/∂b.
     let g1 = gradients((0..<2).map { c in (0..<2).map { w0[c][$0] * m[c][$0] } }, b0)
     let theta = (0..<2).map { c in (0..<2).map { w0[c][$0] - alpha * g1.w[c][$0] * m[c][$0] } }

@@ -10,37 +10,15 @@ import XCTest
 /// FairGRAPE's importances against a hand computation, its greedy selection on a hand-made layer,
 /// and the pruner's nested masks at the target sparsity.
 final class FairGRAPETests: XCTestCase {
-  let x: [[Double]] = [[1, 0], [0, 1], [1, 1], [2, -1], [-1, 2], [0.5, 0.5], [3, 1]]
-  let y = [0, 1, 0, 1, 0, 1, 0]
-  let group = [0, 0, 0, 1, 1, 1, 1]
-  let w: [[Double]] = [[0.5, -0.3], [-0.2, 0.4]], b: [Double] = [0.1, -0.1]
-
   func testImportancesMatchTheHandComputation() throws {
-    let model = try Linear(2, 2)
-    try model.to(.float64)
-    try Torch.withNoGrad {
-      try model.weight.copy_(Tensor(w.flatMap { $0 }, shape: [2, 2]))
-      try model.bias!.copy_(Tensor(b))
-    }
-    let split = try GroupedSplit(inputs: Tensor(x.flatMap { $0 }, shape: [7, 2]), targets: Tensor(y.map(Int64.init)),
-                                 attributes: Tensor(group.map(Int64.init), shape: [7, 1]))
-    let info = DatasetInfo(name: "t", classNames: ["a", "b"], attributes: [ProtectedAttribute(name: "g", values: ["p", "q"])])
-    let spec = try GroupSpec(info: info, attributeNames: ["g"], mode: .single)
+    let model = try LinearFixture.model()
+    let (split, spec, w) = (try LinearFixture.split(), try LinearFixture.spec(), LinearFixture.w)
     let scores = try FairGRAPE.importances(model: model, layers: [PrunableLayer(name: "fc", layer: model)], split: split, groups: spec,
                                            batchSize: 7, maxBatches: 1, seed: 0)
     // I_k(w_cj) = (|w_cj| · |mean_{i∈k} (p_ic − [y_i = c]) x_ij|)², one batch.
     var expected: [Double] = []
     for g in 0..<2 {
-      let members = (0..<7).filter { group[$0] == g }
-      var grad = [[0.0, 0.0], [0.0, 0.0]]
-      for i in members {
-        let z = (0..<2).map { c in w[c][0] * x[i][0] + w[c][1] * x[i][1] + b[c] }
-        let e = z.map { exp($0 - z.max()!) }
-        for c in 0..<2 {
-          let d = e[c] / e.reduce(0, +) - (y[i] == c ? 1 : 0)
-          for j in 0..<2 { grad[c][j] += d * x[i][j] / Double(members.count) }
-        }
-      }
+      let grad = LinearFixture.gradients(of: (0..<7).filter { LinearFixture.group[$0] == g }).w
       for c in 0..<2 { for j in 0..<2 { expected.append(pow(abs(w[c][j]) * abs(grad[c][j]), 2)) } }
     }
     XCTAssertEqual(scores[0].shape, [2, 4])
