@@ -23,10 +23,19 @@ extension RunConfig {
       guard !structured else { throw ConfigError("method = bifp is implemented for single weights; drop structured") }
       return try BiFP(model: model, layers: layers, primal: primal, groups: groups, lambda: bifpLambda,
                       scoreLearningRate: bifpScoreLearningRate, temperature: bifpTemperature,
-                      implicitGradientScale: bifpImplicitGradient, momentum: momentum, weightDecay: weightDecay)
+                      implicitGradientScale: bifpImplicitGradient, momentum: momentum, weightDecay: weightDecay,
+                      freezeMaskFromEpoch: bifpFinalFineTune ? lastPruningEpoch + 1 : nil)
     case .ceag, .ceagNoRB:
       return try CEAG(objective: objective, primal: primal, groups: groups, dense: dense, tolerance: tolerance,
                       dual: dualUpdate, options: options, reproduceInPlaceL2Quirk: reproduceInPlaceL2Quirk)
+    }
+  }
+
+  /// The sparsity schedule up to `last_pruning_epoch`.
+  public func makeSchedule() throws -> any SparsitySchedule {
+    switch sparsitySchedule {
+    case .gmp: return try GradualMagnitudeSchedule(finalSparsity: sparsity, lastEpoch: lastPruningEpoch)
+    case .geometric: return try GeometricSchedule(keep: scheduleKeep, finalSparsity: sparsity, lastEpoch: lastPruningEpoch)
     }
   }
 

@@ -76,7 +76,7 @@ public final class PruneRun {
                       nesterov: config.nesterov)
     let masks = try SparsityMasks(model: model)
     let optimizer = MaskedOptimizer(sgd, masks: masks)
-    let gmp = try GradualMagnitudeSchedule(finalSparsity: config.sparsity, lastEpoch: config.lastPruningEpoch)
+    let schedule = try config.makeSchedule()
     let lrSchedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
                                        totalEpochs: config.epochs)
     let unconstrained = Set(config.groupConstraintOptions.unconstrainedGroups(groupCounts: densePerformance["train"]!.groupCounts))
@@ -106,8 +106,8 @@ public final class PruneRun {
                                              prefetch: data.train.prefetchDepth)
     progress.begin()
     for epoch in startEpoch..<config.epochs {
-      if epoch <= config.lastPruningEpoch { _ = try masks.prune(epoch: epoch, schedule: gmp, using: pruner) }
-      try tuner.beginEpoch(epoch, targetSparsity: gmp.sparsity(atEpoch: min(epoch, config.lastPruningEpoch)))
+      if epoch <= config.lastPruningEpoch { _ = try masks.prune(epoch: epoch, schedule: schedule, using: pruner) }
+      try tuner.beginEpoch(epoch, targetSparsity: schedule.sparsity(atEpoch: min(epoch, config.lastPruningEpoch)))
       optimizer.learningRate = lrSchedule.learningRate(epoch: epoch)
       let mitigate = config.mitigationWhilePruning || epoch >= config.lastPruningEpoch
       let batches = loader.batches(epoch: epoch)

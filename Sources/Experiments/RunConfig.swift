@@ -73,6 +73,14 @@ public enum UpdateOrderKind: String, Codable, CaseIterable, Sendable {
   }
 }
 
+/// How sparsity grows over the pruning epochs.
+public enum SparsityScheduleKind: String, Codable, CaseIterable, Sendable {
+  /// Gradual magnitude pruning's cubic ramp (Zhu & Gupta; the paper's).
+  case gmp
+  /// Iterative pruning keeping `schedule_keep` of the weights per epoch (Lottery: 0.8; FairGRAPE: 0.9).
+  case geometric
+}
+
 /// Every setting of a prune-and-fine-tune run. Defaults suit the built-in synthetic data;
 /// the paper's protocol values are in SPEC 7.4.
 public struct RunConfig: Codable, Sendable, Equatable {
@@ -87,6 +95,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var epochs = 12
   /// Last GMP epoch T: sparsity reaches its target here and mitigation starts (SPEC 2.8).
   public var lastPruningEpoch = 4
+  /// How sparsity grows up to `last_pruning_epoch`: gmp (cubic) or geometric.
+  public var sparsitySchedule: SparsityScheduleKind = .gmp
+  /// Geometric schedule: fraction of the weights kept per pruning epoch.
+  public var scheduleKeep = 0.8
   public var batchSize = 128
   public var evalBatchSize = 256
   public var learningRate = 0.01
@@ -142,6 +154,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var bifpTemperature = 1.0
   /// BiFP: scale 1/γ of BiP's implicit-gradient term on the scores (0: first order).
   public var bifpImplicitGradient = 0.0
+  /// BiFP: after the last pruning epoch, fine-tune the weights under the fixed mask (no score steps).
+  public var bifpFinalFineTune = false
   /// Apply constraints during GMP epochs too (SPEC 2.8 default: false).
   public var mitigationWhilePruning = false
   /// Protected attributes (column names of the dataset) that form the groups; empty = all.
@@ -166,7 +180,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
                                      ("dual_momentum", dualMomentum), ("nupi_kp", nupiKp), ("nupi_nu", nupiNu),
                                      ("penalty_coefficient", penaltyCoefficient), ("bifp_lambda", bifpLambda),
                                      ("bifp_score_learning_rate", bifpScoreLearningRate), ("bifp_temperature", bifpTemperature),
-                                     ("bifp_implicit_gradient", bifpImplicitGradient)] + milestones.map { ("milestones", $0) }
+                                     ("bifp_implicit_gradient", bifpImplicitGradient), ("schedule_keep", scheduleKeep)] + milestones.map { ("milestones", $0) }
     for (name, value) in reals where !value.isFinite { try fail(name, value, "must be a finite number") }
     if !(0..<1).contains(sparsity) { try fail("sparsity", sparsity, "must be in [0, 1)") }
     if epochs < 1 { try fail("epochs", epochs, "must be at least 1") }
@@ -185,6 +199,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if !(nupiKp >= 0) { try fail("nupi_kp", nupiKp, "must be >= 0") }
     if !(nupiNu > -1 && nupiNu < 1) { try fail("nupi_nu", nupiNu, "must be in (-1, 1)") }
     if !(penaltyCoefficient > 0) { try fail("penalty_coefficient", penaltyCoefficient, "must be positive") }
+    if !(scheduleKeep > 0 && scheduleKeep < 1) { try fail("schedule_keep", scheduleKeep, "must be in (0, 1)") }
     if bifpLambda < 0 { try fail("bifp_lambda", bifpLambda, "must be >= 0") }
     if !(bifpScoreLearningRate > 0) { try fail("bifp_score_learning_rate", bifpScoreLearningRate, "must be positive") }
     if !(bifpTemperature > 0) { try fail("bifp_temperature", bifpTemperature, "must be positive") }
@@ -226,6 +241,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case bifpScoreLearningRate = "bifp_score_learning_rate"
     case bifpTemperature = "bifp_temperature"
     case bifpImplicitGradient = "bifp_implicit_gradient"
+    case bifpFinalFineTune = "bifp_final_fine_tune"
+    case sparsitySchedule = "sparsity_schedule"
+    case scheduleKeep = "schedule_keep"
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
     case epochSelection = "epoch_selection"

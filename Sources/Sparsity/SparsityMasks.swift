@@ -142,7 +142,7 @@ public final class SparsityMasks {
   /// At the start of `epoch`, prunes to `schedule.sparsity(atEpoch:)` when
   /// `schedule.shouldPrune(epoch:)`; returns the sparsity pruned to, or nil.
   @discardableResult
-  public func prune(epoch: Int, schedule: GradualMagnitudeSchedule, using pruner: any Pruner) throws -> Double? {
+  public func prune(epoch: Int, schedule: any SparsitySchedule, using pruner: any Pruner) throws -> Double? {
     guard schedule.shouldPrune(epoch: epoch) else { return nil }
     let s = schedule.sparsity(atEpoch: epoch)
     try prune(to: s, using: pruner)

@@ -9,6 +9,7 @@ extension GroupSpec.Mode: ExpressibleByArgument {}
 extension DenseOptimizerKind: ExpressibleByArgument {}
 extension DualOptimizerKind: ExpressibleByArgument {}
 extension EpochSelection: ExpressibleByArgument {}
+extension SparsityScheduleKind: ExpressibleByArgument {}
 extension FormulationKind: ExpressibleByArgument {}
 extension UpdateOrderKind: ExpressibleByArgument {}
 
@@ -146,6 +147,12 @@ struct Prune: ParsableCommand {
   @Option(help: "BiFP: temperature T of σ(margin / T) (\(defaults.bifpTemperature)).") var bifpTemperature: Double?
   @Option(help: "BiFP: scale 1/γ of the implicit-gradient term on the scores, 0 = first order (\(defaults.bifpImplicitGradient)).")
   var bifpImplicitGradient: Double?
+  @Flag(inversion: .prefixedNo, help: "BiFP: after the last pruning epoch, train the weights under the fixed mask (\(defaults.bifpFinalFineTune)).")
+  var bifpFinalFineTune: Bool?
+  @Option(help: "Sparsity schedule up to the last pruning epoch: \(choices(SparsityScheduleKind.self)) (\(defaults.sparsitySchedule.rawValue)).")
+  var sparsitySchedule: SparsityScheduleKind?
+  @Option(help: "Geometric schedule: fraction of the weights kept per pruning epoch; Lottery 0.8, FairGRAPE 0.9 (\(defaults.scheduleKeep)).")
+  var scheduleKeep: Double?
   @Option(help: "FairGRAPE: training batches scored per pruning step (\(defaults.fairgrapeScoringBatches)).")
   var fairgrapeScoringBatches: Int?
   @Option(help: "BatchNorm statistics recomputed from this many training batches before each evaluation; 0: off, as the reference code (\(defaults.bnRecalibrationBatches)).")
@@ -201,6 +208,9 @@ struct Prune: ParsableCommand {
     o[.bifpScoreLearningRate] = bifpScoreLearningRate
     o[.bifpTemperature] = bifpTemperature
     o[.bifpImplicitGradient] = bifpImplicitGradient
+    o[.bifpFinalFineTune] = bifpFinalFineTune
+    o[.sparsitySchedule] = sparsitySchedule?.rawValue
+    o[.scheduleKeep] = scheduleKeep
     o[.learningRate] = learningRate
     o[.epochs] = epochs
     o[.lastPruningEpoch] = lastPruningEpoch

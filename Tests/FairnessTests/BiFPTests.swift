@@ -98,4 +98,33 @@ final class BiFPTests: XCTestCase {
     let fair = try gapAfterPruning(lambda: 5)
     XCTAssertLessThan(fair, plain, "λ = 5 should close the gap left by λ = 0 (\(plain))")
   }
+
+  /// With the final fine-tune the mask is fixed from the given epoch: scores stay, weights train.
+  func testFrozenMaskTrainsOnlyTheWeights() throws {
+    let model = try LinearFixture.model()
+    let masks = try SparsityMasks(model: model, scope: .everyLayer)
+    let primal = try SGD(parameters: model.parameters(), learningRate: alpha, momentum: 0.9)
+    let bifp = try BiFP(model: model, layers: masks.layers, primal: primal, groups: LinearFixture.spec(), lambda: 1,
+                        scoreLearningRate: beta, freezeMaskFromEpoch: 1)
+    func snapshot() throws -> [String: [Double]] {
+      Dictionary(uniqueKeysWithValues: try bifp.state().filter { $0.name.hasPrefix("latent.") || $0.name.hasPrefix("scores.") }
+        .map { ($0.name.hasPrefix("latent.") ? "latent" : "scores", try $0.tensor.toArray(Double.self)) })
+    }
+    func step() throws {
+      try bifp.step(inputs: LinearFixture.inputs, targets: LinearFixture.targets, attributes: LinearFixture.attributes, mitigate: true)
+    }
+    try bifp.beginEpoch(0, targetSparsity: 0.25)
+    var before = try snapshot()
+    try step()
+    var after = try snapshot()
+    XCTAssertNotEqual(after["scores"], before["scores"], "epoch 0: the scores learn")
+    try bifp.beginEpoch(1, targetSparsity: 0.25)
+    before = after
+    let mask: [Bool] = try masks.layers[0].layer.weightMask!.toArray(Bool.self)
+    try step()
+    after = try snapshot()
+    XCTAssertEqual(after["scores"], before["scores"], "epoch 1: the mask is fixed")
+    XCTAssertNotEqual(after["latent"], before["latent"], "epoch 1: the weights still train")
+    XCTAssertEqual(try masks.layers[0].layer.weightMask!.toArray(Bool.self) as [Bool], mask)
+  }
 }

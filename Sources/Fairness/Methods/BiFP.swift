@@ -29,10 +29,13 @@ public final class BiFP: FineTuningMethod {
   let scoreOptimizer: SGD
   /// Fraction of each layer's weights pruned now.
   public private(set) var sparsity = 0.0
+  /// From this epoch on the mask is fixed and only the weights train (the final fine-tune).
+  public let freezeMaskFromEpoch: Int?
+  var maskFrozen = false
 
   public init(model: any Module, layers: [PrunableLayer], primal: any Optimizer, groups: GroupSpec, lambda: Double,
               scoreLearningRate: Double, temperature: Double = 1, implicitGradientScale: Double = 0, momentum: Double = 0.9,
-              weightDecay: Double = 0) throws {
+              weightDecay: Double = 0, freezeMaskFromEpoch: Int? = nil) throws {
     guard !layers.isEmpty else { throw FairnessError("BiFP: the model has no prunable layer") }
     guard lambda >= 0, temperature > 0, scoreLearningRate > 0, implicitGradientScale >= 0 else {
       throw FairnessError("BiFP: lambda (\(lambda)) and the implicit-gradient scale (\(implicitGradientScale)) must be >= 0, "
@@ -45,6 +48,7 @@ public final class BiFP: FineTuningMethod {
     self.lambda = lambda
     self.temperature = temperature
     self.implicitGradientScale = implicitGradientScale
+    self.freezeMaskFromEpoch = freezeMaskFromEpoch
     // θ starts from the dense weights and s from |θ|: the first mask is the magnitude mask.
     latent = try layers.map { try $0.weight.detached().clone().requiringGrad() }
     scores = try layers.map { try $0.weight.detached().abs().clone().requiringGrad() }
@@ -54,6 +58,7 @@ public final class BiFP: FineTuningMethod {
 
   public func beginEpoch(_ epoch: Int, targetSparsity: Double) throws {
     sparsity = targetSparsity
+    maskFrozen = freezeMaskFromEpoch.map { epoch >= $0 } ?? false
     try materialize()
   }
 
@@ -85,6 +90,10 @@ public final class BiFP: FineTuningMethod {
     try loss.backward()
     try primal.step()
     try latentOptimizer.step()
+    guard !maskFrozen else {
+      try materialize()
+      return record
+    }
     // Score step: the forward on θ ⊙ (m + |s| − |s|ᵀ), the straight-through mask, weights frozen.
     for (l, layer) in layers.enumerated() {
       let a = try scores[l].abs()
