@@ -100,8 +100,12 @@ public final class PruneRun {
     }
 
     // Epoch e's order and flips follow from (seed, e): a resumed run sees the batches it would have seen.
+    let strata = try config.stratifiedBatches ? groupIDs["train"].map { ids in
+      let flat = try ids.toArray(Int64.self), width = ids.rank == 2 ? ids.size(1) : 1
+      return stride(from: 0, to: flat.count, by: width).map { Int(flat[$0]) }  // the first attribute's group under .separate
+    } : nil
     let loader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 7919,
-                                prefetch: data.train.prefetchDepth)
+                                prefetch: data.train.prefetchDepth, strata: strata)
     let recalibrationLoader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 15_485_863,
                                              prefetch: data.train.prefetchDepth)
     progress.begin()

@@ -154,6 +154,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var bifpTemperature = 1.0
   /// BiFP: scale 1/γ of BiP's implicit-gradient term on the scores (0: first order).
   public var bifpImplicitGradient = 0.0
+  /// Spread each group evenly over every training epoch, so each batch holds every group in
+  /// proportion (BiFP's fairness term needs the groups in each batch).
+  public var stratifiedBatches = false
   /// BiFP: after the last pruning epoch, fine-tune the weights under the fixed mask (no score steps).
   public var bifpFinalFineTune = false
   /// Apply constraints during GMP epochs too (SPEC 2.8 default: false).
@@ -242,6 +245,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case bifpTemperature = "bifp_temperature"
     case bifpImplicitGradient = "bifp_implicit_gradient"
     case bifpFinalFineTune = "bifp_final_fine_tune"
+    case stratifiedBatches = "stratified_batches"
     case sparsitySchedule = "sparsity_schedule"
     case scheduleKeep = "schedule_keep"
     case groupAttributes = "group_attributes"

@@ -147,6 +147,8 @@ struct Prune: ParsableCommand {
   @Option(help: "BiFP: temperature T of σ(margin / T) (\(defaults.bifpTemperature)).") var bifpTemperature: Double?
   @Option(help: "BiFP: scale 1/γ of the implicit-gradient term on the scores, 0 = first order (\(defaults.bifpImplicitGradient)).")
   var bifpImplicitGradient: Double?
+  @Flag(inversion: .prefixedNo, help: "Spread each group evenly over every epoch, so each training batch holds every group in proportion (\(defaults.stratifiedBatches)).")
+  var stratifiedBatches: Bool?
   @Flag(inversion: .prefixedNo, help: "BiFP: after the last pruning epoch, train the weights under the fixed mask (\(defaults.bifpFinalFineTune)).")
   var bifpFinalFineTune: Bool?
   @Option(help: "Sparsity schedule up to the last pruning epoch: \(choices(SparsityScheduleKind.self)) (\(defaults.sparsitySchedule.rawValue)).")
@@ -209,6 +211,7 @@ struct Prune: ParsableCommand {
     o[.bifpTemperature] = bifpTemperature
     o[.bifpImplicitGradient] = bifpImplicitGradient
     o[.bifpFinalFineTune] = bifpFinalFineTune
+    o[.stratifiedBatches] = stratifiedBatches
     o[.sparsitySchedule] = sparsitySchedule?.rawValue
     o[.scheduleKeep] = scheduleKeep
     o[.learningRate] = learningRate

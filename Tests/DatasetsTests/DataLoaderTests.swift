@@ -91,4 +91,24 @@ final class DataLoaderTests: XCTestCase {
                                  attributes: Tensor.zeros([0, 1], dtype: .int64))
     XCTAssertThrowsError(try DataLoader(empty, batchSize: 2)) { XCTAssertTrue("\($0)".contains("empty split")) }
   }
+
+  /// Strata of 60, 30 and 10 samples in batches of 10: each epoch's every batch holds exactly 6, 3
+  /// and 1 of them, in a seeded order that changes with the epoch.
+  func testStratifiedBatchesHoldEveryStratumInProportion() throws {
+    let strata = (0..<100).map { $0 < 60 ? 0 : $0 < 90 ? 1 : 2 }
+    let split = try GroupedSplit(inputs: Tensor((0..<100).map(Float.init), shape: [100, 1]), targets: Tensor([Int64](repeating: 0, count: 100)),
+                                 attributes: Tensor(strata.map(Int64.init), shape: [100, 1]))
+    let loader = try DataLoader(split, batchSize: 10, shuffle: true, seed: 3, prefetch: 0, strata: strata)
+    for epoch in 0..<3 {
+      let batches = loader.batchIndices(epoch: epoch)
+      XCTAssertEqual(batches.count, 10)
+      for batch in batches {
+        XCTAssertEqual([0, 1, 2].map { s in batch.filter { strata[$0] == s }.count }, [6, 3, 1], "epoch \(epoch)")
+      }
+      XCTAssertEqual(Set(batches.flatMap { $0 }).count, 100, "a permutation")
+    }
+    XCTAssertNotEqual(loader.order(epoch: 0), loader.order(epoch: 1))
+    XCTAssertEqual(loader.order(epoch: 1), try DataLoader(split, batchSize: 10, shuffle: true, seed: 3, strata: strata).order(epoch: 1))
+    assertThrows(DatasetError.self, "2 strata for 100 samples") { try DataLoader(split, batchSize: 10, strata: [0, 1]) }
+  }
 }

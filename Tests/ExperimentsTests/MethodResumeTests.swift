@@ -28,6 +28,7 @@ final class MethodResumeTests: XCTestCase {
       c.epochs = 4
       c.lastPruningEpoch = 2
       c.fairgrapeScoringBatches = 2
+      c.stratifiedBatches = method == .bifp  // BiFP's fairness term wants every group in each batch
       func run(_ name: String, stopAfter: Int?) throws -> RunReport? {
         let r = try PruneRun(config: c, data: data, directory: root.appendingPathComponent(name), progress: ProgressReporter(enabled: false))
         r.stopAfterEpoch = stopAfter

@@ -24,11 +24,18 @@ public struct DataLoader<Source: BatchSource>: Sendable {
   public let seed: UInt64
   /// Batches built ahead on a background thread; 0 builds each batch when it is asked for.
   public let prefetch: Int
+  /// A stratum (e.g. group) per sample: shuffled epochs then spread each stratum evenly over the
+  /// epoch, so every batch holds each stratum in proportion (one that has at least as many samples
+  /// as there are batches appears in every batch). nil: plain shuffling.
+  public let strata: [Int]?
 
   /// Throws when the batch size is not positive, `prefetch` is negative, or the source is
   /// empty (or too small to give one batch with `dropLast`).
   public init(_ source: Source, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
-              prefetch: Int = 2) throws {
+              prefetch: Int = 2, strata: [Int]? = nil) throws {
+    if let strata, strata.count != source.count {
+      throw DatasetError("stratified batches: \(strata.count) strata for \(source.count) samples")
+    }
     guard batchSize > 0 else { throw DatasetError("batch size \(batchSize) must be positive") }
     guard prefetch >= 0 else { throw DatasetError("prefetch \(prefetch) must not be negative") }
     guard source.count > 0 else { throw DatasetError("cannot load batches from an empty split") }
@@ -41,6 +48,7 @@ public struct DataLoader<Source: BatchSource>: Sendable {
     self.dropLast = dropLast
     self.seed = seed
     self.prefetch = prefetch
+    self.strata = strata
   }
 
   /// Batches per epoch.
@@ -52,6 +60,18 @@ public struct DataLoader<Source: BatchSource>: Sendable {
     if shuffle {
       var rng = SplitMix64(seed: seed, stream: UInt64(truncatingIfNeeded: epoch))
       order.shuffle(using: &rng)
+      if let strata {
+        // Member j of a stratum of n (in shuffled order) sits at (j + u)/n of the epoch, u uniform.
+        var seen: [Int: Int] = [:]
+        let sizes = Dictionary(grouping: strata, by: { $0 }).mapValues(\.count)
+        var keys = [Double](repeating: 0, count: order.count)
+        for i in order {
+          let j = seen[strata[i], default: 0]
+          seen[strata[i]] = j + 1
+          keys[i] = (Double(j) + Double(rng.next() >> 11) * 0x1p-53) / Double(sizes[strata[i]] ?? 1)
+        }
+        order.sort { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
+      }
     }
     return order
   }
