@@ -7,9 +7,9 @@ import Sparsity
 extension RunConfig {
   /// The fine-tuning method this config names, over `model` with the `primal` optimizer; the one
   /// place where config settings reach a method.
-  /// `layers`: the prunable layers (BiFP learns their masks).
+  /// `masks`: the run's masks over the prunable layers (BiFP learns them).
   public func makeMethod(model: any Module, primal: any Optimizer, groups: GroupSpec, dense: DenseReference,
-                         layers: [PrunableLayer] = []) throws -> any FineTuningMethod {
+                         masks: SparsityMasks? = nil) throws -> any FineTuningMethod {
     let objective = FineTuningObjective(model: model, weightDecay: weightDecay, scope: weightDecayScope)
     let options = groupConstraintOptions
     switch method {
@@ -20,11 +20,11 @@ extension RunConfig {
                                absolute: equalizedLossAbsolute, dual: dualUpdate, options: options,
                                reproduceInPlaceL2Quirk: reproduceInPlaceL2Quirk)
     case .bifp:
-      guard !structured else { throw ConfigError("method = bifp is implemented for single weights; drop structured") }
-      return try BiFP(model: model, layers: layers, primal: primal, groups: groups, lambda: bifpLambda,
+      return try BiFP(model: model, layers: masks?.layers ?? [], primal: primal, groups: groups, lambda: bifpLambda,
                       scoreLearningRate: bifpScoreLearningRate, temperature: bifpTemperature,
                       implicitGradientScale: bifpImplicitGradient, momentum: momentum, weightDecay: weightDecay,
-                      freezeMaskFromEpoch: bifpFinalFineTune ? lastPruningEpoch + 1 : nil)
+                      freezeMaskFromEpoch: bifpFinalFineTune ? lastPruningEpoch + 1 : nil, structured: structured,
+                      sparsityMasks: masks)
     case .ceag, .ceagNoRB:
       return try CEAG(objective: objective, primal: primal, groups: groups, dense: dense, tolerance: tolerance,
                       dual: dualUpdate, options: options, reproduceInPlaceL2Quirk: reproduceInPlaceL2Quirk)

@@ -87,7 +87,7 @@ public final class PruneRun {
     }
     let pruner = try config.makePruner(model: model, data: data, groups: groups)
     let tuner = try config.makeMethod(model: model, primal: optimizer, groups: groups,
-                                      dense: try DenseReference(densePerformance["train"]!), layers: masks.layers)
+                                      dense: try DenseReference(densePerformance["train"]!), masks: masks)
 
     var history: [EpochMetrics] = []
     var steps: [StepLog] = []

@@ -127,4 +127,36 @@ final class BiFPTests: XCTestCase {
     XCTAssertNotEqual(after["latent"], before["latent"], "epoch 1: the weights still train")
     XCTAssertEqual(try masks.layers[0].layer.weightMask!.toArray(Bool.self) as [Bool], mask)
   }
+
+  /// Structured BiFP on a small CNN: whole filters are kept or pruned, at the target count after
+  /// every step, and the BatchNorm after a dead filter is masked so the channel outputs 0.
+  func testStructuredMasksAreWholeFiltersAtTheTargetCount() throws {
+    Torch.manualSeed(2)
+    let model = try CifarResNet(depth: 8, numClasses: 3)
+    let masks = try SparsityMasks(model: model)
+    let primal = try SGD(parameters: model.parameters(), learningRate: 0.05, momentum: 0.9)
+    let info = DatasetInfo(name: "t", classNames: ["a", "b", "c"], attributes: [ProtectedAttribute(name: "g", values: ["p", "q"])])
+    let groups = try GroupSpec(info: info, attributeNames: ["g"], mode: .single)
+    let bifp = try BiFP(model: model, layers: masks.layers, primal: primal, groups: groups, lambda: 1, scoreLearningRate: 0.05,
+                        structured: true, sparsityMasks: masks)
+    try bifp.beginEpoch(0, targetSparsity: 0.5)
+    let u = SplitMix64.uniforms(stream: 8, count: 8 * 3 * 8 * 8)
+    let x = try Tensor(u.map { Float(2 * $0 - 1) }, shape: [8, 3, 8, 8])
+    for _ in 0..<3 {
+      try bifp.step(inputs: x, targets: Tensor((0..<8).map { Int64($0 % 3) }), attributes: Tensor((0..<8).map { Int64($0 % 2) }, shape: [8, 1]),
+                    mitigate: true)
+      for layer in masks.layers {
+        let units = layer.weight.size(0)
+        let perUnit = try XCTUnwrap(layer.layer.weightMask).to(.float32).reshaped([units, -1]).mean(dims: [1]).toArray(Float.self)
+        XCTAssertTrue(perUnit.allSatisfy { $0 == 0 || $0 == 1 }, "\(layer.name): a filter is partly masked")
+        XCTAssertEqual(perUnit.filter { $0 == 1 }.count, units - Int((0.5 * Double(units)).rounded(.up)), layer.name)
+      }
+    }
+    // The BatchNorm after the first masked conv: dead channels have zero scale and shift.
+    let first = masks.layers[0]
+    let dead = try XCTUnwrap(first.layer.weightMask).to(.float32).reshaped([first.weight.size(0), -1]).mean(dims: [1]).toArray(Float.self)
+    let bn = try XCTUnwrap(model.namedModules().first { $0.name == first.name.replacingOccurrences(of: "conv", with: "bn") }?.module as? BatchNorm2d)
+    let scale: [Float] = try bn.weight.toArray(Float.self)
+    for (c, alive) in dead.enumerated() where alive == 0 { XCTAssertEqual(scale[c], 0, "channel \(c)") }
+  }
 }

@@ -3,8 +3,9 @@ import Optim
 import Sparsity
 import Torch
 
-/// Bi-level fair pruning (Dai et al. 2023; SPEC-BASELINES A), unstructured, first order: every
-/// prunable weight has a latent value θ and a score s; the forward runs on θ ⊙ TopK(|s|) with a
+/// Bi-level fair pruning (Dai et al. 2023; SPEC-BASELINES A), first order: every prunable weight
+/// has a latent value θ, and every weight (unstructured) or every output unit, a filter or row
+/// (`structured`), a score s; the forward runs on θ ⊙ TopK(|s|) with a
 /// hard mask and straight-through gradients to s (edge-popup). Each step takes a weight step (scores
 /// frozen), then a score step (weights frozen) on CE + λ·F, where F is the largest gap between the
 /// groups' smooth accuracies mean σ(margin / T) in the batch (for two groups, |F_A| of A.3 with
@@ -31,11 +32,17 @@ public final class BiFP: FineTuningMethod {
   public private(set) var sparsity = 0.0
   /// From this epoch on the mask is fixed and only the weights train (the final fine-tune).
   public let freezeMaskFromEpoch: Int?
+  /// One score per output unit (filter masks) instead of one per weight.
+  public let structured: Bool
+  /// The run's masks, refreshed after each structured mask change so that the BatchNorm of a
+  /// dead filter is masked too (a dead channel then outputs exactly 0).
+  let sparsityMasks: SparsityMasks?
   var maskFrozen = false
 
   public init(model: any Module, layers: [PrunableLayer], primal: any Optimizer, groups: GroupSpec, lambda: Double,
               scoreLearningRate: Double, temperature: Double = 1, implicitGradientScale: Double = 0, momentum: Double = 0.9,
-              weightDecay: Double = 0, freezeMaskFromEpoch: Int? = nil) throws {
+              weightDecay: Double = 0, freezeMaskFromEpoch: Int? = nil, structured: Bool = false,
+              sparsityMasks: SparsityMasks? = nil) throws {
     guard !layers.isEmpty else { throw FairnessError("BiFP: the model has no prunable layer") }
     guard lambda >= 0, temperature > 0, scoreLearningRate > 0, implicitGradientScale >= 0 else {
       throw FairnessError("BiFP: lambda (\(lambda)) and the implicit-gradient scale (\(implicitGradientScale)) must be >= 0, "
@@ -49,9 +56,15 @@ public final class BiFP: FineTuningMethod {
     self.temperature = temperature
     self.implicitGradientScale = implicitGradientScale
     self.freezeMaskFromEpoch = freezeMaskFromEpoch
+    self.structured = structured
+    self.sparsityMasks = sparsityMasks
     // θ starts from the dense weights and s from |θ|: the first mask is the magnitude mask.
     latent = try layers.map { try $0.weight.detached().clone().requiringGrad() }
-    scores = try layers.map { try $0.weight.detached().abs().clone().requiringGrad() }
+    scores = try layers.map { layer in
+      let w = try layer.weight.detached()
+      // Structured: each unit's score starts at the L2 norm of its weights.
+      return try (structured ? w.reshaped([w.size(0), -1]).norm(dims: [1]) : w.abs().clone()).requiringGrad()
+    }
     latentOptimizer = try SGD(parameters: latent, learningRate: primal.learningRate, momentum: momentum, weightDecay: weightDecay)
     scoreOptimizer = try SGD(parameters: scores, learningRate: scoreLearningRate, momentum: momentum)
   }
@@ -62,19 +75,26 @@ public final class BiFP: FineTuningMethod {
     try materialize()
   }
 
-  /// The hard masks: in every layer the entries of largest |s|, all but ceil(sparsity · n).
+  /// The hard masks, shaped like the weights: in every layer the entries (or, structured, the
+  /// units) of largest |s|, all but ceil(sparsity · n).
   public func masks() throws -> [Tensor] {
     try Torch.withNoGrad {
-      try scores.map { s in
+      try zip(scores, layers).map { s, layer in
         let n = s.count, pruned = min(n, Int((sparsity * Double(n)).rounded(.up)))
         let keep = try Tensor.zeros([n], dtype: .bool)
         if n - pruned > 0 {
           let top = try s.abs().reshaped([-1]).topk(n - pruned, largest: true, sorted: false).indices
           try keep.indexPut_(index: top, values: Tensor.ones([], dtype: .bool))
         }
-        return try keep.reshaped(s.shape)
+        return try expanded(keep, like: layer.weight)
       }
     }
+  }
+
+  /// A score-shaped tensor broadcast to the weight's shape (unstructured: the same shape).
+  func expanded(_ t: Tensor, like weight: Tensor) throws -> Tensor {
+    guard structured else { return try t.reshaped(weight.shape) }
+    return try t.reshaped([weight.size(0)] + [Int](repeating: 1, count: weight.rank - 1)).expanded(weight.shape)
   }
 
   @discardableResult
@@ -96,7 +116,7 @@ public final class BiFP: FineTuningMethod {
     }
     // Score step: the forward on θ ⊙ (m + |s| − |s|ᵀ), the straight-through mask, weights frozen.
     for (l, layer) in layers.enumerated() {
-      let a = try scores[l].abs()
+      let a = try expanded(scores[l].abs(), like: layer.weight)
       layer.layer.effectiveWeight = try latent[l].detached() * (hard[l] + a - a.detached())
     }
     let (scoreLoss, _) = try objective(inputs: inputs, targets: targets, groupIDs: ids, mitigate: mitigate)
@@ -144,9 +164,10 @@ public final class BiFP: FineTuningMethod {
       for (l, layer) in layers.enumerated() {
         layer.layer.effectiveWeight = nil
         try layer.weight.copy_(latent[l].detached() * hard[l].to(latent[l].dtype))
-        if let mask = layer.layer.weightMask { try mask.copy_(hard[l]) } else { layer.layer.weightMask = hard[l] }
+        if let mask = layer.layer.weightMask { try mask.copy_(hard[l]) } else { layer.layer.weightMask = try hard[l].contiguous() }
       }
     }
+    if structured { try sparsityMasks?.refresh() }
   }
 
   public func multipliers() throws -> Tensor? { nil }
