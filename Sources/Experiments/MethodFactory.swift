@@ -34,8 +34,9 @@ extension RunConfig {
   /// The sparsity schedule up to `last_pruning_epoch`.
   public func makeSchedule() throws -> any SparsitySchedule {
     switch sparsitySchedule {
-    case .gmp: return try GradualMagnitudeSchedule(finalSparsity: sparsity, lastEpoch: lastPruningEpoch)
-    case .geometric: return try GeometricSchedule(keep: scheduleKeep, finalSparsity: sparsity, lastEpoch: lastPruningEpoch)
+    case .gmp: return try GradualMagnitudeSchedule(finalSparsity: sparsity, lastEpoch: lastPruningEpoch, frequency: pruningFrequency)
+    case .geometric:
+      return try GeometricSchedule(keep: scheduleKeep, finalSparsity: sparsity, lastEpoch: lastPruningEpoch, frequency: pruningFrequency)
     }
   }
 

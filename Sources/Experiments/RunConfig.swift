@@ -97,8 +97,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var lastPruningEpoch = 4
   /// How sparsity grows up to `last_pruning_epoch`: gmp (cubic) or geometric.
   public var sparsitySchedule: SparsityScheduleKind = .gmp
-  /// Geometric schedule: fraction of the weights kept per pruning epoch.
+  /// Geometric schedule: fraction of the weights kept per pruning step.
   public var scheduleKeep = 0.8
+  /// Epochs per pruning step up to `last_pruning_epoch` (FairGRAPE's 1 step + 3 retraining epochs: 4).
+  public var pruningFrequency = 1
   public var batchSize = 128
   public var evalBatchSize = 256
   public var learningRate = 0.01
@@ -202,6 +204,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if !(nupiKp >= 0) { try fail("nupi_kp", nupiKp, "must be >= 0") }
     if !(nupiNu > -1 && nupiNu < 1) { try fail("nupi_nu", nupiNu, "must be in (-1, 1)") }
     if !(penaltyCoefficient > 0) { try fail("penalty_coefficient", penaltyCoefficient, "must be positive") }
+    if pruningFrequency < 1 { try fail("pruning_frequency", pruningFrequency, "must be at least 1") }
     if !(scheduleKeep > 0 && scheduleKeep < 1) { try fail("schedule_keep", scheduleKeep, "must be in (0, 1)") }
     if bifpLambda < 0 { try fail("bifp_lambda", bifpLambda, "must be >= 0") }
     if !(bifpScoreLearningRate > 0) { try fail("bifp_score_learning_rate", bifpScoreLearningRate, "must be positive") }
@@ -248,6 +251,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case stratifiedBatches = "stratified_batches"
     case sparsitySchedule = "sparsity_schedule"
     case scheduleKeep = "schedule_keep"
+    case pruningFrequency = "pruning_frequency"
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
     case epochSelection = "epoch_selection"

@@ -11,8 +11,9 @@ public protocol SparsitySchedule: Sendable {
 extension GradualMagnitudeSchedule: SparsitySchedule {}
 
 /// The geometric schedule of iterative pruning (Lottery Ticket, keep 0.8 per step; FairGRAPE,
-/// keep 0.9): at the start of epoch e ≤ T the sparsity is min(s_f, 1 − keep^(e+1)), and s_f at T,
-/// so the target is reached by T whatever `keep` is.
+/// keep 0.9 with 3 retraining epochs per step, i.e. `frequency` 4): pruning steps at epochs
+/// 0, f, 2f, … up to T, step t (from 1) to min(s_f, 1 − keep^t), and s_f at T, so the target is
+/// reached by T whatever `keep` is.
 ///
 /// ```swift
 /// let lottery = try GeometricSchedule(keep: 0.8, finalSparsity: 0.9, lastEpoch: 12)
@@ -24,20 +25,27 @@ public struct GeometricSchedule: SparsitySchedule, Equatable {
   public let finalSparsity: Double
   /// T, the last pruning epoch.
   public let lastEpoch: Int
+  /// Epochs per pruning step (the epochs between steps only train).
+  public let frequency: Int
 
-  public init(keep: Double, finalSparsity: Double, lastEpoch: Int) throws {
+  public init(keep: Double, finalSparsity: Double, lastEpoch: Int, frequency: Int = 1) throws {
+    guard frequency >= 1 else { throw SparsityError("GeometricSchedule: frequency must be >= 1, got \(frequency)") }
     guard keep > 0, keep < 1 else { throw SparsityError("GeometricSchedule: keep must lie in (0, 1), got \(keep)") }
     try validateSparsity(finalSparsity, "GeometricSchedule finalSparsity")
     guard lastEpoch >= 0 else { throw SparsityError("GeometricSchedule: lastEpoch must be >= 0, got \(lastEpoch)") }
     self.keep = keep
     self.finalSparsity = finalSparsity
     self.lastEpoch = lastEpoch
+    self.frequency = frequency
   }
 
-  public func shouldPrune(epoch: Int) -> Bool { epoch >= 0 && epoch <= lastEpoch }
+  public func shouldPrune(epoch: Int) -> Bool {
+    epoch >= 0 && epoch <= lastEpoch && (epoch == lastEpoch || epoch % frequency == 0)
+  }
 
+  /// The sparsity of the last pruning step at or before `epoch`.
   public func sparsity(atEpoch epoch: Int) -> Double {
     if epoch >= lastEpoch { return finalSparsity }
-    return min(finalSparsity, 1 - pow(keep, Double(max(0, epoch) + 1)))
+    return min(finalSparsity, 1 - pow(keep, Double(max(0, epoch) / frequency + 1)))
   }
 }

@@ -155,6 +155,8 @@ struct Prune: ParsableCommand {
   var sparsitySchedule: SparsityScheduleKind?
   @Option(help: "Geometric schedule: fraction of the weights kept per pruning epoch; Lottery 0.8, FairGRAPE 0.9 (\(defaults.scheduleKeep)).")
   var scheduleKeep: Double?
+  @Option(help: "Epochs per pruning step up to the last pruning epoch; FairGRAPE's 1 step + 3 retraining epochs is 4 (\(defaults.pruningFrequency)).")
+  var pruningFrequency: Int?
   @Option(help: "FairGRAPE: training batches scored per pruning step (\(defaults.fairgrapeScoringBatches)).")
   var fairgrapeScoringBatches: Int?
   @Option(help: "BatchNorm statistics recomputed from this many training batches before each evaluation; 0: off, as the reference code (\(defaults.bnRecalibrationBatches)).")
@@ -214,6 +216,7 @@ struct Prune: ParsableCommand {
     o[.stratifiedBatches] = stratifiedBatches
     o[.sparsitySchedule] = sparsitySchedule?.rawValue
     o[.scheduleKeep] = scheduleKeep
+    o[.pruningFrequency] = pruningFrequency
     o[.learningRate] = learningRate
     o[.epochs] = epochs
     o[.lastPruningEpoch] = lastPruningEpoch

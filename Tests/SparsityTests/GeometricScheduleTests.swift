@@ -16,4 +16,11 @@ final class GeometricScheduleTests: XCTestCase {
     assertClose([short.sparsity(atEpoch: 0), short.sparsity(atEpoch: 1), short.sparsity(atEpoch: 2)], [0.1, 0.19, 0.99], atol: 1e-12)
     assertThrows(SparsityError.self, "keep must lie in (0, 1)") { try GeometricSchedule(keep: 1, finalSparsity: 0.5, lastEpoch: 1) }
   }
+
+  /// FairGRAPE's schedule: a step every 4 epochs (1 pruning + 3 retraining), keep 0.9.
+  func testFrequency() throws {
+    let s = try GeometricSchedule(keep: 0.9, finalSparsity: 0.5, lastEpoch: 10, frequency: 4)
+    XCTAssertEqual((0...11).filter(s.shouldPrune(epoch:)), [0, 4, 8, 10])
+    assertClose((0...10).map { s.sparsity(atEpoch: $0) }, [0.1, 0.1, 0.1, 0.1, 0.19, 0.19, 0.19, 0.19, 0.271, 0.271, 0.5], atol: 1e-12)
+  }
 }
