@@ -9,12 +9,21 @@ public enum ConfigFile {
   /// `denseModel`: a model file whose metadata names the architecture, the default of `model`.
   public static func resolve(file path: String? = nil, overrides: [RunConfig.CodingKeys: Any] = [:],
                              denseModel: String? = nil) throws -> RunConfig {
-    var object = try path.map { try settings(of: try read(path: $0), known: RunConfig.CodingKeys.allCases.map(\.rawValue), source: $0) } ?? [:]
+    var object = try path.map { try runSettings(of: try read(path: $0), source: $0) } ?? [:]
     for (key, value) in overrides { object[key.rawValue] = value }
-    object = try checkedFinite(object, source: path)
     var defaults = RunConfig()
     if let denseModel, let architecture = try ModelFile.architecture(of: denseModel) { defaults.model = architecture }
-    let config = try merge(defaults, with: object, source: path)
+    return try config(defaults, with: object, source: path)
+  }
+
+  /// `object` checked against RunConfig's setting names.
+  static func runSettings(of object: Any, source: String) throws -> [String: Any] {
+    try settings(of: object, known: RunConfig.CodingKeys.allCases.map(\.rawValue), source: source)
+  }
+
+  /// `defaults` with `object`'s settings, every number finite, validated.
+  static func config(_ defaults: RunConfig, with object: [String: Any], source: String?) throws -> RunConfig {
+    let config = try merge(defaults, with: try checkedFinite(object, source: source), source: source)
     try config.validate()
     return config
   }
@@ -63,11 +72,7 @@ public enum ConfigFile {
   /// A run config from the text of a config file in `format` ("json", "yaml", "yml"), as `resolve`
   /// reads a file; `source` names it in errors.
   static func resolve(text: Data, format: String, source: String) throws -> RunConfig {
-    let object = try settings(of: try parse(text, format: format, path: source), known: RunConfig.CodingKeys.allCases.map(\.rawValue),
-                              source: source)
-    let config = try merge(RunConfig(), with: try checkedFinite(object, source: source), source: source)
-    try config.validate()
-    return config
+    try config(RunConfig(), with: try runSettings(of: try parse(text, format: format, path: source), source: source), source: source)
   }
 
   /// The top-level mapping of config text in `format`.

@@ -20,7 +20,24 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
   public func make(for data: GroupedDataset, mlpHidden: [Int]? = nil,
                    matching state: [(name: String, tensor: Tensor)]? = nil) throws -> any Module {
     let hidden = mlpHidden ?? state.flatMap(MLP.hiddenSizes(in:)) ?? Self.defaultMLPHidden
-    return try make(inputShape: data.train.sampleShape, numClasses: data.info.numClasses, mlpHidden: hidden)
+    let classes = try state.map { try classCount(matching: $0, for: data, mlpHidden: hidden) } ?? data.info.numClasses
+    return try make(inputShape: data.train.sampleShape, numClasses: classes, mlpHidden: hidden)
+  }
+
+  /// The class count of a checkpoint for `data`: its classifier's rows when they exceed the
+  /// data's classes (the data lacks the top classes), else the data's.
+  func classCount(matching state: [(name: String, tensor: Tensor)], for data: GroupedDataset, mlpHidden: [Int]) throws -> Int {
+    let dataClasses = data.info.numClasses
+    let probe = try make(inputShape: data.train.sampleShape, numClasses: dataClasses, mlpHidden: mlpHidden)
+    guard let head = Self.classifier(of: probe), let saved = state.first(where: { $0.name == head.name }), saved.tensor.rank == 2 else {
+      return dataClasses
+    }
+    return max(dataClasses, saved.tensor.size(0))
+  }
+
+  /// The classifier of a model: its last 2-D parameter (rows = classes).
+  public static func classifier(of model: any Module) -> (name: String, tensor: Tensor)? {
+    model.namedParameters().last { $0.tensor.rank == 2 }
   }
 
   /// Builds the model for inputs of shape [C, H, W] (MLP flattens them).

@@ -96,15 +96,7 @@ public enum ModelFile {
     }
     let hidden = MLP.hiddenSizes(in: contents.state) ?? ModelKind.defaultMLPHidden
     let dataClasses = data.info.numClasses
-    var classes = metadata?.numClasses ?? dataClasses
-    if metadata == nil {
-      // A head wider than the data's labels: the data lacks the top class(es), the file decides.
-      let probe = try architecture.make(inputShape: data.train.sampleShape, numClasses: dataClasses, mlpHidden: hidden)
-      if let head = probe.namedParameters().last(where: { $0.tensor.shape.count == 2 }),
-         let saved = contents.state.first(where: { $0.name == head.name }), saved.tensor.shape.count == 2 {
-        classes = max(classes, saved.tensor.shape[0])
-      }
-    }
+    let classes = try metadata?.numClasses ?? architecture.classCount(matching: contents.state, for: data, mlpHidden: hidden)
     guard classes >= dataClasses else {
       throw ConfigError("\(path) has \(classes) classes, but the data's labels go up to \(dataClasses - 1): the model was "
                         + "trained for another target or label coding, or on data lacking the top classes (train with --num-classes \(dataClasses))")
@@ -119,8 +111,7 @@ public enum ModelFile {
   /// The architecture a FairPrune model file names in its metadata (nil for other files).
   public static func architecture(of path: String) throws -> ModelKind? {
     guard path.lowercased().hasSuffix(".safetensors"), FileManager.default.fileExists(atPath: path) else { return nil }
-    let header = try SafeTensors.read(from: URL(fileURLWithPath: path)).metadata
-    return try ModelFileMetadata(header, source: path)?.architecture
+    return try ModelFileMetadata(SafeTensors.metadata(from: URL(fileURLWithPath: path)), source: path)?.architecture
   }
 
   /// The weights in `path` (masks left out, wrappers and `module.` prefixes removed) and its metadata.

@@ -162,7 +162,7 @@ public final class PruneRun {
       // before the checkpoint so that a resumed run never skips it.
       if epoch >= config.lastPruningEpoch, try selectedEpoch(history: history, through: epoch).epoch == epoch {
         var metadata = ModelFileMetadata(architecture: config.model, for: data)
-        metadata.numClasses = try model.namedParameters().last { $0.tensor.shape.count == 2 }?.tensor.shape[0] ?? metadata.numClasses
+        metadata.numClasses = ModelKind.classifier(of: model)?.tensor.size(0) ?? metadata.numClasses
         metadata.sparsity = sparsity
         metadata.method = config.method.rawValue
         metadata.groups = groups.groupNames
@@ -215,7 +215,6 @@ public final class PruneRun {
   func performance(_ p: SplitPredictions, groupIDs: Tensor, numGroups: Int) throws -> SplitPerformance {
     try SplitPerformance(correct: p.correct, groupIDs: groupIDs, numGroups: numGroups, losses: p.losses)
   }
-
 
   /// Model, masks, optimizer, multipliers and buffers after `epoch`, plus metrics.jsonl and
   /// steps.jsonl (written first: a run killed before the checkpoint drops their extra lines on resume).

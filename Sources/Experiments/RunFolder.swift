@@ -135,7 +135,7 @@ struct RunFolder {
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
-      where name.hasPrefix(".") && name.contains(".tmp-") && Self.runFiles.contains(where: { name.hasPrefix(".\($0).tmp-") }) {
+      where Self.runFiles.contains(where: { name.hasPrefix(".\($0).tmp-") }) {
         try FileManager.default.removeItem(at: file(name))
       }
       if overwrite {

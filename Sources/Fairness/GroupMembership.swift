@@ -45,4 +45,15 @@ enum GroupMembership {
   static func floating(_ values: Tensor) throws -> Tensor {
     values.dtype.isFloatingPoint ? values : try values.to(.float32)
   }
+
+  /// The rows of each group among group ids int64 [N] (or [N, A] under `.separate`, where a row
+  /// counts for each of its groups), ascending.
+  static func rowsByGroup(_ ids: Tensor, numGroups: Int) throws -> [[Int]] {
+    let width = ids.rank == 2 ? ids.size(1) : 1
+    var rows = [[Int]](repeating: [], count: numGroups)
+    for (k, id) in try ids.toArray(Int64.self).enumerated() where id >= 0 && Int(id) < numGroups {
+      if rows[Int(id)].last != k / width { rows[Int(id)].append(k / width) }
+    }
+    return rows
+  }
 }

@@ -75,7 +75,7 @@ final class PipelineTests: XCTestCase {
   func testEqualizedLossReducesLossGap() throws {
     let (data, dense) = try denseSetup()
     func lossSpread(_ method: MethodKind) throws -> Double {
-      var c = config(method)
+      let c = config(method)
       let r = try XCTUnwrap(PruneRun(config: c, data: data, directory: output.appendingPathComponent(method.rawValue),
                                      progress: quietProgress()).run(dense: dense))
       let losses = r.splits["train"]!.groups.compactMap(\.loss)

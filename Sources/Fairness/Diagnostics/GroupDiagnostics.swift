@@ -58,12 +58,9 @@ public struct GroupDiagnostics: Codable, Sendable, Equatable {
     var counts = [Int](repeating: 0, count: groups.numGroups)
     let batches = try DataLoader(split.withoutAugmentation, batchSize: batchSize).batches(epoch: 0)
     while let b = try batches.next() {
-      var ids = try groups.groupIDs(attributes: b.attributes)
-      if ids.rank == 1 { ids = try ids.unsqueezed(1) }
-      let table = try ids.toArray(Int64.self), width = ids.size(1)
+      let members = try GroupMembership.rowsByGroup(groups.groupIDs(attributes: b.attributes), numGroups: groups.numGroups)
       for g in 0..<groups.numGroups where counts[g] < limit {
-        let rows = (0..<b.targets.count).filter { r in (0..<width).contains { table[r * width + $0] == Int64(g) } }
-          .prefix(limit - counts[g]).map(Int64.init)
+        let rows = members[g].prefix(limit - counts[g]).map(Int64.init)
         guard !rows.isEmpty else { continue }
         let index = try Tensor(Array(rows))
         inputs[g].append(try b.inputs.indexSelect(dim: 0, index: index))
@@ -131,10 +128,7 @@ public struct GroupDiagnostics: Codable, Sendable, Equatable {
       correct += try logits.argmax(dim: 1).eq(target).to(.float64).sum().item()
       let p = try logits.softmax(dim: 1)
       boundary += try (1 - p.square().sum(dims: [1])).sum().item()
-      let py = try p.gather(dim: 1, index: target.unsqueezed(1)).squeezed(1)
-      // The largest other probability: mask the true class out with −1.
-      let others = try p.scatterAdd(dim: 1, index: target.unsqueezed(1), source: (py * -1 - 1).unsqueezed(1))
-      margin += try (py - others.max(dim: 1).values).sum().item()
+      margin += try trueClassMargin(p, targets: target).sum().item()
     }
     let n = Double(y.count)
     return (loss / n, correct / n, boundary / n, margin / n)

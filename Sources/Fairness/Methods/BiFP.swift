@@ -147,9 +147,7 @@ public final class BiFP: FineTuningMethod {
 
   /// max_g − min_g of the groups' mean σ(margin / T) over the groups in the batch (0 with fewer than two).
   func accuracyGap(logits: Tensor, targets: Tensor, groupIDs: Tensor) throws -> Tensor {
-    let correct = try logits.gather(dim: 1, index: targets.unsqueezed(1)).squeezed(1)
-    let others = try logits.scatterAdd(dim: 1, index: targets.unsqueezed(1), source: Tensor.full([targets.count, 1], value: -1e9, dtype: logits.dtype))
-    let smooth = try ((correct - others.max(dim: 1).values) / temperature).sigmoid()
+    let smooth = try (trueClassMargin(logits, targets: targets) / temperature).sigmoid()
     let stats = try GroupStatistics(values: smooth, groupIDs: groupIDs, numGroups: groups.numGroups)
     let present = try stats.presentGroups()
     guard present.count >= 2 else { return try Tensor.zeros([], dtype: logits.dtype) }

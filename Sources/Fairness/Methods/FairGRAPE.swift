@@ -34,13 +34,10 @@ public enum FairGRAPE {
     while used < maxBatches, let b = try batches.next() {
       used += 1
       let logits = try model(b.inputs)
-      var ids = try groups.groupIDs(attributes: b.attributes)
-      if ids.rank == 1 { ids = try ids.unsqueezed(1) }
-      let table = try ids.toArray(Int64.self), width = ids.size(1)
-      let present = Set(table).sorted()
+      let members = try GroupMembership.rowsByGroup(groups.groupIDs(attributes: b.attributes), numGroups: k)
+      let present = members.indices.filter { !members[$0].isEmpty }
       for (position, group) in present.enumerated() {
-        let rows = (0..<b.targets.count).filter { r in (0..<width).contains { table[r * width + $0] == group } }.map(Int64.init)
-        let index = try Tensor(rows)
+        let index = try Tensor(members[group].map(Int64.init))
         let loss = try Tensor.crossEntropy(logits.indexSelect(dim: 0, index: index), targets: b.targets.indexSelect(dim: 0, index: index))
         let grads = try Tensor.gradients(of: [loss], withRespectTo: weights, retainGraph: position + 1 < present.count)
         try Torch.withNoGrad {
@@ -48,7 +45,7 @@ public enum FairGRAPE {
             guard var g = grads[l] else { continue }
             if let mask = layer.layer.weightMask { g = try g * mask.to(g.dtype) }
             let score = try (layer.weight.detached().abs() * g.abs()).square().to(.float64).reshaped([1, -1])
-            try sums[l].slice(dim: 0, start: Int(group), end: Int(group) + 1).add_(score)
+            try sums[l].slice(dim: 0, start: group, end: group + 1).add_(score)
           }
         }
       }

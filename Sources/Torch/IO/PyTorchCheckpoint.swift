@@ -72,7 +72,7 @@ public enum PyTorchCheckpoint {
     var items = try stateDictItems(root, fail: fail)
     var wrapperKey: String?
     // A training checkpoint: the model's state dict is one value among epoch, optimizer, ...
-    if !items.isEmpty, !items.contains(where: { (try? storages.tensor(from: $0.value, name: "")) != nil }) {
+    if !items.isEmpty, !items.contains(where: { TorchStorage.Loader.isTensor($0.value) }) {
       for candidate in wrapperKeys {
         if let entry = items.first(where: { if case .string(let k) = $0.key { return k == candidate } else { return false } }), let inner = try? stateDictItems(entry.value, fail: fail) {
           items = inner

@@ -45,6 +45,16 @@ public enum SafeTensors {
     return try read(data: data, source: url.path)
   }
 
+  /// The metadata of the safetensors file at `url`, from its header alone (the file is mapped, so
+  /// its tensors are not read).
+  public static func metadata(from url: URL) throws -> [String: String] {
+    let data: Data
+    do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+      throw TorchError("safetensors file \(url.path): cannot read (\(error.localizedDescription))")
+    }
+    return try SafeTensorsHeader(file: data, source: url.path).metadata
+  }
+
   /// Reads every tensor of a safetensors file held in memory; `source` names it in errors.
   public static func read(data: Data, source: String = "<data>") throws -> SafeTensorsFile {
     let header = try SafeTensorsHeader(file: data, source: source)

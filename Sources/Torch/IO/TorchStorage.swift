@@ -26,6 +26,13 @@ enum TorchStorage {
       self.source = source
     }
 
+    /// Whether `value` describes a tensor (a rebuilt tensor or parameter), without reading its storage.
+    static func isTensor(_ value: PickleValue) -> Bool {
+      guard case .object(let object) = value else { return false }
+      return object.callable == PickleGlobal("torch._utils", "_rebuild_tensor_v2")
+        || object.callable == PickleGlobal("torch._utils", "_rebuild_parameter")
+    }
+
     /// The tensor `value` describes, or nil when it is not a tensor at all.
     func tensor(from value: PickleValue, name: String) throws -> Tensor? {
       guard case .object(let object) = value else { return nil }
