@@ -2,9 +2,11 @@ import Torch
 
 /// torchvision's MobileNetV2 (Sandler et al. 2018), width 1.0: `features` (stem, 17 inverted
 /// residual blocks, 1x1 conv to 1280) and `classifier` = Dropout(0.2), Linear(1280, classes).
-public final class MobileNetV2: Module {
+public final class MobileNetV2: ChannelCompactable {
   public let features: Sequential
   public let classifier: Sequential
+  public let dropout: Double
+  public let numClasses: Int
   public var isTraining = true
 
   /// (expansion t, output channels c, repeats n, first stride s) from the paper's Table 2.
@@ -12,18 +14,29 @@ public final class MobileNetV2: Module {
     (1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
   ]
 
-  public init(numClasses: Int = 1000, dropout: Double = 0.2) throws {
-    var layers: [any Module] = [try convBNReLU6(3, 32, kernel: 3, stride: 2)]
-    var input = 32
+  /// - Parameter widths: layer widths of a compacted model (`ChannelWidths`); nominal by default.
+  public init(numClasses: Int = 1000, dropout: Double = 0.2, widths: ChannelWidths = .nominal) throws {
+    self.dropout = dropout
+    self.numClasses = numClasses
+    let stem = widths["features.0.0", nominal: 32]
+    var layers: [any Module] = [try convBNReLU6(3, stem, kernel: 3, stride: 2)]
+    var nominalIn = 32
+    var input = stem
     for setting in Self.settings {
       for i in 0..<setting.n {
-        layers.append(try InvertedResidual(input, setting.c, stride: i == 0 ? setting.s : 1, expandRatio: setting.t))
-        input = setting.c
+        let stride = i == 0 ? setting.s : 1
+        let block = try InvertedResidual(input, nominalOutput: setting.c, stride: stride, expandRatio: setting.t,
+                                         residual: stride == 1 && nominalIn == setting.c, widths: widths,
+                                         name: "features.\(layers.count)")
+        layers.append(block)
+        nominalIn = setting.c
+        input = block.outputWidth
       }
     }
-    layers.append(try convBNReLU6(input, 1280, kernel: 1, stride: 1))
+    let last = widths["features.\(layers.count).0", nominal: 1280]
+    layers.append(try convBNReLU6(input, last, kernel: 1, stride: 1))
     features = Sequential(layers)
-    classifier = Sequential([Dropout(p: dropout), try Linear(1280, numClasses)])
+    classifier = Sequential([Dropout(p: dropout), try Linear(last, numClasses)])
     // torchvision: conv kaiming_normal(fan_out), zero conv bias, BN 1/0, Linear N(0, 0.01) and zero bias.
     try Torch.withNoGrad {
       for (_, m) in namedModules() {
@@ -43,6 +56,41 @@ public final class MobileNetV2: Module {
 
   public var children: [(name: String, module: any Module)] { [("features", features), ("classifier", classifier)] }
 
+  /// The stem writes a space read only by the first block's depthwise conv; each block's hidden
+  /// channels are two spaces tied by its depthwise conv; consecutive residual blocks share one
+  /// stream space.
+  public var channelTopology: ChannelTopology {
+    var topology = ChannelTopology()
+    var stream = topology.newSpace()
+    topology.add(ChannelLayer(name: "features.0.0", input: nil, output: stream, batchNorm: "features.0.1", activation: .relu6))
+    for (index, module) in features.layers.enumerated() {
+      guard let block = module as? InvertedResidual else { continue }
+      let name = "features.\(index).conv"
+      var hidden = stream
+      var next = 0
+      if block.expands {
+        hidden = topology.newSpace()
+        topology.add(ChannelLayer(name: "\(name).0.0", input: stream, output: hidden, batchNorm: "\(name).0.1", activation: .relu6))
+        next = 1
+      }
+      let depthwise = topology.newSpace()
+      topology.add(ChannelLayer(name: "\(name).\(next).0", input: hidden, output: depthwise, batchNorm: "\(name).\(next).1",
+                                activation: .relu6, isDepthwise: true))
+      let output = block.useResidual ? stream : topology.newSpace()
+      topology.add(ChannelLayer(name: "\(name).\(next + 1)", input: depthwise, output: output, batchNorm: "\(name).\(next + 2)"))
+      stream = output
+    }
+    let last = features.layers.count - 1
+    let head = topology.newSpace()
+    topology.add(ChannelLayer(name: "features.\(last).0", input: stream, output: head, batchNorm: "features.\(last).1", activation: .relu6))
+    topology.add(ChannelLayer(name: "classifier.1", input: head, output: nil))
+    return topology
+  }
+
+  public func rebuilt(widths: ChannelWidths) throws -> any Module {
+    try MobileNetV2(numClasses: numClasses, dropout: dropout, widths: widths)
+  }
+
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
     try classifier(features(x).adaptiveAvgPool2d((1, 1)).flattened(from: 1))
   }
@@ -60,17 +108,43 @@ func convBNReLU6(_ input: Int, _ output: Int, kernel: Int, stride: Int, groups: 
 public final class InvertedResidual: Module {
   public let conv: Sequential
   public let useResidual: Bool
+  /// Whether the block has the 1x1 expansion (expansion ratio above 1).
+  public let expands: Bool
+  /// Channels of the block's output.
+  public let outputWidth: Int
   public var isTraining = true
 
-  public init(_ input: Int, _ output: Int, stride: Int, expandRatio: Int) throws {
-    let hidden = input * expandRatio
+  public convenience init(_ input: Int, _ output: Int, stride: Int, expandRatio: Int) throws {
+    try self.init(input, nominalOutput: output, stride: stride, expandRatio: expandRatio,
+                  residual: stride == 1 && input == output, widths: .nominal, name: "")
+  }
+
+  /// A block named `name` reading `input` channels, with widths from `widths` (nominal: `input ×
+  /// expandRatio` hidden and `nominalOutput` out). Throws when the widths break the block: a
+  /// depthwise conv whose output differs from its input, or a residual sum of unequal widths.
+  public init(_ input: Int, nominalOutput: Int, stride: Int, expandRatio: Int, residual: Bool,
+              widths: ChannelWidths, name: String) throws {
+    expands = expandRatio != 1
     var layers: [any Module] = []
-    if expandRatio != 1 { layers.append(try convBNReLU6(input, hidden, kernel: 1, stride: 1)) }
+    var hidden = input
+    if expands {
+      hidden = widths["\(name).conv.0.0", nominal: input * expandRatio]
+      layers.append(try convBNReLU6(input, hidden, kernel: 1, stride: 1))
+    }
+    let depthwise = "\(name).conv.\(layers.count).0"
+    guard widths[depthwise, nominal: hidden] == hidden else {
+      throw TorchError("InvertedResidual \(name): depthwise conv \(depthwise) has \(widths[depthwise, nominal: hidden]) channels, its input \(hidden)")
+    }
     layers.append(try convBNReLU6(hidden, hidden, kernel: 3, stride: stride, groups: hidden))
+    let output = widths["\(name).conv.\(layers.count)", nominal: nominalOutput]
     layers.append(try Conv2d(hidden, output, kernelSize: 1, bias: false))
     layers.append(try BatchNorm2d(output))
     conv = Sequential(layers)
-    useResidual = stride == 1 && input == output
+    outputWidth = output
+    useResidual = residual
+    if residual && output != input {
+      throw TorchError("InvertedResidual \(name): the residual sum adds \(output) output channels to \(input) input channels")
+    }
   }
 
   public var children: [(name: String, module: any Module)] { [("conv", conv)] }
