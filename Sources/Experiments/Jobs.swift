@@ -49,11 +49,16 @@ public enum Jobs {
     return try GroupAccuracyTable.render(net, dataset: dataset)
   }
 
-  /// Copies the model of the run in `run` to `output`; says what it wrote.
-  public static func export(run: String, output: String) throws -> String {
-    let m = try ModelFile.export(runDirectory: run, to: output)
-    return "wrote \(output): \(m.architecture.rawValue), \(m.numClasses) classes, input \(m.inputShape.map(String.init).joined(separator: "x")), "
+  /// Copies the model of the run in `run` to `output`, compacted if asked; says what it wrote.
+  public static func export(run: String, output: String, compact: Bool = false) throws -> String {
+    let exported = try ModelFile.export(runDirectory: run, to: output, compact: compact)
+    let m = exported.metadata
+    var line = "wrote \(output): \(m.architecture.rawValue), \(m.numClasses) classes, input \(m.inputShape.map(String.init).joined(separator: "x")), "
       + String(format: "sparsity %.3f, ", m.sparsity) + "method \(m.method), \(m.groups.count) groups, FairPrune \(m.version)"
+    if let p = exported.parameters {
+      line += String(format: "\ncompacted: %d -> %d parameters (%.1f%% removed)", p.before, p.after, 100 * Double(p.before - p.after) / Double(max(p.before, 1)))
+    }
+    return line
   }
 
   /// One Markdown report over the run directories, plus per-group bar charts in `plots` if given.

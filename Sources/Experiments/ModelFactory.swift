@@ -40,16 +40,18 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     model.namedParameters().last { $0.tensor.rank == 2 }
   }
 
-  /// Builds the model for inputs of shape [C, H, W] (MLP flattens them).
-  public func make(inputShape: [Int], numClasses: Int, mlpHidden: [Int] = ModelKind.defaultMLPHidden) throws -> any Module {
+  /// Builds the model for inputs of shape [C, H, W] (MLP flattens them), with the layer widths of
+  /// a compacted model where `widths` lists them (an MLP's come from `mlpHidden`).
+  public func make(inputShape: [Int], numClasses: Int, mlpHidden: [Int] = ModelKind.defaultMLPHidden,
+                   widths: ChannelWidths = .nominal) throws -> any Module {
     switch self {
     case .mlp: return try MLP(inputSize: inputShape.reduce(1, *), hiddenSizes: mlpHidden, outputSize: numClasses)
-    case .cifarResNet8: return try CifarResNet(depth: 8, numClasses: numClasses)
-    case .cifarResNet20: return try CifarResNet(depth: 20, numClasses: numClasses)
-    case .cifarResNet56: return try CifarResNet(depth: 56, numClasses: numClasses)
-    case .resnet18: return try ResNet.resnet18(numClasses: numClasses)
-    case .resnet34: return try ResNet.resnet34(numClasses: numClasses)
-    case .mobilenetV2: return try MobileNetV2(numClasses: numClasses)
+    case .cifarResNet8: return try CifarResNet(depth: 8, numClasses: numClasses, widths: widths)
+    case .cifarResNet20: return try CifarResNet(depth: 20, numClasses: numClasses, widths: widths)
+    case .cifarResNet56: return try CifarResNet(depth: 56, numClasses: numClasses, widths: widths)
+    case .resnet18: return try ResNet(blocks: [2, 2, 2, 2], numClasses: numClasses, widths: widths)
+    case .resnet34: return try ResNet(blocks: [3, 4, 6, 3], numClasses: numClasses, widths: widths)
+    case .mobilenetV2: return try MobileNetV2(numClasses: numClasses, widths: widths)
     }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Sparsity
 import Torch
 
 /// FairPrune's version, written into every model file it saves.
@@ -20,6 +21,8 @@ public struct ModelFileMetadata: Equatable, Sendable {
   public var method = "dense"
   /// Group names of the run (empty for a dense model).
   public var groups: [String] = []
+  /// Layer widths of a compacted model (`fairprune export --compact`); nil for nominal widths.
+  public var widths: ChannelWidths?
   public var version = FairPruneVersion.current
 
   public init(architecture: ModelKind, numClasses: Int, inputShape: [Int]) {
@@ -33,12 +36,22 @@ public struct ModelFileMetadata: Equatable, Sendable {
     self.init(architecture: architecture, numClasses: data.info.numClasses, inputShape: data.train.sampleShape)
   }
 
+  /// The metadata of the FairPrune model file at `path` (header only); nil for other files.
+  public static func read(_ path: String) throws -> ModelFileMetadata? {
+    guard path.lowercased().hasSuffix(".safetensors"), FileManager.default.fileExists(atPath: path) else { return nil }
+    return try ModelFileMetadata(SafeTensors.metadata(from: URL(fileURLWithPath: path)), source: path)
+  }
+
   var strings: [String: String] {
     var groupsJSON = "[]"
     if let data = try? JSONSerialization.data(withJSONObject: groups) { groupsJSON = String(decoding: data, as: UTF8.self) }
-    return ["format": "fairprune-model", "architecture": architecture.rawValue, "num_classes": "\(numClasses)",
-            "input_shape": inputShape.map(String.init).joined(separator: ","), "sparsity": "\(sparsity)",
-            "method": method, "groups": groupsJSON, "fairprune_version": version]
+    var strings = ["format": "fairprune-model", "architecture": architecture.rawValue, "num_classes": "\(numClasses)",
+                   "input_shape": inputShape.map(String.init).joined(separator: ","), "sparsity": "\(sparsity)",
+                   "method": method, "groups": groupsJSON, "fairprune_version": version]
+    if let widths, let data = try? JSONSerialization.data(withJSONObject: widths.outputs, options: .sortedKeys) {
+      strings["widths"] = String(decoding: data, as: UTF8.self)
+    }
+    return strings
   }
 
   /// The metadata of a FairPrune model file; nil for files without it (other tools, older versions).
@@ -63,6 +76,12 @@ public struct ModelFileMetadata: Equatable, Sendable {
     sparsity = strings["sparsity"].flatMap(Double.init) ?? 0
     method = strings["method"] ?? "dense"
     groups = strings["groups"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
+    if let text = strings["widths"] {
+      guard let outputs = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Int], outputs.values.allSatisfy({ $0 > 0 }) else {
+        throw ConfigError("\(source): metadata widths is not an object of positive layer widths: \(text.prefix(80))")
+      }
+      widths = ChannelWidths(outputs)
+    }
     version = strings["fairprune_version"] ?? "?"
   }
 }
@@ -101,17 +120,33 @@ public enum ModelFile {
       throw ConfigError("\(path) has \(classes) classes, but the data's labels go up to \(dataClasses - 1): the model was "
                         + "trained for another target or label coding, or on data lacking the top classes (train with --num-classes \(dataClasses))")
     }
-    let model = try architecture.make(inputShape: data.train.sampleShape, numClasses: classes, mlpHidden: hidden)
-    do { try model.loadStateDict(contents.state) } catch let e as StateDictError {
+    return try build(architecture, inputShape: data.train.sampleShape, numClasses: classes, from: contents, source: path)
+  }
+
+  /// A model of `architecture` holding the weights of `contents`, at the widths its tensors have
+  /// (a compacted model's are smaller; its metadata must agree with them).
+  static func build(_ architecture: ModelKind, inputShape: [Int], numClasses: Int, from contents: Contents,
+                    source path: String) throws -> any Module {
+    let hidden = MLP.hiddenSizes(in: contents.state) ?? ModelKind.defaultMLPHidden
+    let widths = ChannelWidths(state: contents.state)
+    if let saved = contents.metadata?.widths,
+       let wrong = saved.outputs.sorted(by: { $0.key < $1.key }).first(where: { widths.outputs[$0.key] != $0.value }) {
+      throw ConfigError("\(path): metadata says layer \(wrong.key) has \(wrong.value) channels, its weight has \(widths.outputs[wrong.key].map(String.init) ?? "none")")
+    }
+    do {
+      let model = try architecture.make(inputShape: inputShape, numClasses: numClasses, mlpHidden: hidden, widths: widths)
+      try model.loadStateDict(contents.state)
+      return model
+    } catch let e as StateDictError {
+      throw ConfigError("\(path) does not fit a \(architecture.rawValue) model: \(e)")
+    } catch let e as TorchError {
       throw ConfigError("\(path) does not fit a \(architecture.rawValue) model: \(e)")
     }
-    return model
   }
 
   /// The architecture a FairPrune model file names in its metadata (nil for other files).
   public static func architecture(of path: String) throws -> ModelKind? {
-    guard path.lowercased().hasSuffix(".safetensors"), FileManager.default.fileExists(atPath: path) else { return nil }
-    return try ModelFileMetadata(SafeTensors.metadata(from: URL(fileURLWithPath: path)), source: path)?.architecture
+    try ModelFileMetadata.read(path)?.architecture
   }
 
   /// The weights in `path` (masks left out, wrappers and `module.` prefixes removed) and its metadata.
@@ -157,21 +192,42 @@ public enum ModelFile {
     }
   }
 
-  /// Copies the finished run's model (model.safetensors of `runDirectory`) to `output`, checked on the way.
-  public static func export(runDirectory: String, to output: String) throws -> ModelFileMetadata {
+  /// What `export` wrote.
+  public struct Exported {
+    public var metadata: ModelFileMetadata
+    /// Parameters before and after compaction (nil when not compacted).
+    public var parameters: (before: Int, after: Int)?
+  }
+
+  /// Copies the finished run's model (model.safetensors of `runDirectory`) to `output`, checked on
+  /// the way; with `compact`, without the channels structured pruning killed (`ChannelCompaction`).
+  public static func export(runDirectory: String, to output: String, compact: Bool = false) throws -> Exported {
     let source = URL(fileURLWithPath: runDirectory).appendingPathComponent("model.safetensors").path
     guard FileManager.default.fileExists(atPath: source) else {
       throw ConfigError("\(runDirectory) has no model.safetensors: it is not a run folder, or its run has not finished an epoch at the final sparsity")
     }
     let file = try SafeTensors.read(from: URL(fileURLWithPath: source))
-    guard let metadata = try ModelFileMetadata(file.metadata, source: source) else {
+    guard var metadata = try ModelFileMetadata(file.metadata, source: source) else {
       throw ConfigError("\(source) has no FairPrune model metadata")
     }
-    do {
-      try SafeTensors.write(file.tensors.map { ($0.name, $0.tensor) }, metadata: file.metadata, to: URL(fileURLWithPath: output))
-    } catch let e as TorchError {
-      throw ConfigError("cannot write \(output): \(e)")
+    guard compact else {
+      do {
+        try SafeTensors.write(file.tensors.map { ($0.name, $0.tensor) }, metadata: file.metadata, to: URL(fileURLWithPath: output))
+      } catch let e as TorchError {
+        throw ConfigError("cannot write \(output): \(e)")
+      }
+      return Exported(metadata: metadata)
     }
-    return metadata
+    let contents = Contents(state: file.tensors, metadata: metadata)
+    let model = try build(metadata.architecture, inputShape: metadata.inputShape, numClasses: metadata.numClasses,
+                          from: contents, source: source)
+    guard let compactable = model as? any ChannelCompactable else {
+      throw ConfigError("\(metadata.architecture.rawValue) models cannot be compacted")
+    }
+    model.eval()
+    let result = try ChannelCompaction.compact(compactable)
+    metadata.widths = result.widths
+    try save(result.model, metadata: metadata, to: output)
+    return Exported(metadata: metadata, parameters: (result.parameterCountBefore, result.parameterCountAfter))
   }
 }

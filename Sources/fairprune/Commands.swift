@@ -293,9 +293,10 @@ struct Export: ParsableCommand {
     abstract: "Write a run's model to a safetensors file PyTorch and FairPrune load: PyTorch key names, pruned weights as zeros, no masks or optimizer state, metadata (architecture, classes, input shape, sparsity, method, groups, version).")
   @Argument(help: "Run directory (of prune, sweep or demo).") var runDirectory: String
   @Option(help: "Output file (.safetensors).") var output: String = "model.safetensors"
+  @Flag(help: "Remove the channels structured pruning killed (smaller, faster model; same outputs in evaluation mode; its widths go into the metadata).") var compact = false
 
   func run() throws {
-    print(try library { try Jobs.export(run: runDirectory, output: output) })
+    print(try library { try Jobs.export(run: runDirectory, output: output, compact: compact) })
   }
 }
 

@@ -108,6 +108,79 @@ final class ExportTests: XCTestCase {
     assertClose(logits, reference.logits, atol: 1e-4 * scale)
   }
 
+  /// `export --compact` of a structured run: the dead channels are gone, the logits are the
+  /// masked model's, and the widths are in the metadata; wrong metadata widths are named.
+  func testCompactedExportGivesTheMaskedModelsLogitsWithFewerParameters() throws {
+    let (data, dense) = try setup()
+    let root = try temporaryDirectory(self, prefix: "export-compact")
+    var c = RunConfig()
+    c.model = .cifarResNet8
+    c.method = .nft
+    c.structured = true
+    c.sparsity = 0.5
+    c.epochs = 2
+    c.lastPruningEpoch = 1
+    c.batchSize = 200
+    let run = root.appendingPathComponent("run")
+    _ = try PruneRun(config: c, data: data, directory: run, progress: ProgressReporter(enabled: false)).run(dense: dense)
+    let plain = root.appendingPathComponent("plain.safetensors").path
+    let compact = root.appendingPathComponent("compact.safetensors").path
+    _ = try Jobs.export(run: run.path, output: plain)
+    let said = try Jobs.export(run: run.path, output: compact, compact: true)
+    XCTAssertTrue(said.contains("compacted: 78042 -> "), said)
+
+    let masked = try ModelFile.load(plain, kind: nil, for: data)
+    let small = try ModelFile.load(compact, kind: nil, for: data)
+    // Each block's inner channels: ceil(0.5 · n) pruned, the rest kept.
+    let widths = ChannelWidths(state: small.stateDict())
+    XCTAssertEqual(["layer1.0.conv1", "layer2.0.conv1", "layer3.0.conv1"].map { widths.outputs[$0] }, [8, 16, 32])
+    XCTAssertLessThan(small.parameterCount, masked.parameterCount * 6 / 10)
+    let metadata = try XCTUnwrap(ModelFileMetadata.read(compact))
+    XCTAssertEqual(metadata.widths?.outputs["layer2.0.conv1"], 16)
+    masked.eval()
+    small.eval()
+    let x = try data.test.makeBatch(Array(0..<64), seed: 0).inputs
+    let (a, b) = try Torch.withNoGrad { (try masked(x), try small(x)) }
+    XCTAssertLessThan(try (a - b).abs().max().item(), 1e-5 * max(try a.abs().max().item(), 1))
+    XCTAssertEqual(try Evaluator.predict(small, on: data.test).accuracy, try Evaluator.predict(masked, on: data.test).accuracy)
+
+    // Metadata widths that contradict the weights are refused, naming the layer.
+    var wrong = metadata
+    wrong.widths = ChannelWidths(metadata.widths!.outputs.merging(["layer1.0.conv1": 9]) { _, new in new })
+    let bad = root.appendingPathComponent("bad.safetensors").path
+    try ModelFile.save(small, metadata: wrong, to: bad)
+    assertThrows(ConfigError.self, "metadata says layer layer1.0.conv1 has 9 channels, its weight has 8") {
+      try ModelFile.load(bad, kind: nil, for: data)
+    }
+  }
+
+  /// The committed compacted export (made by `fairprune export --compact`) loads in PyTorch
+  /// through python/fairprune_models.py at the widths its metadata gives, with the logits
+  /// FairPrune computes (make_compact_fixture.py).
+  func testPyTorchBuildsTheCompactedArchitectureFromItsWidths() throws {
+    let fixtures = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+    struct Reference: Decodable {
+      let parameters: Int
+      let widths: [String: Int]
+      let input_shape: [Int]
+      let logits: [Double]
+    }
+    let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: fixtures.appendingPathComponent("compact_pytorch.json")))
+    var data = DemoConfig().data
+    data.trainCount = 50
+    data.testCount = 10
+    let path = fixtures.appendingPathComponent("compacted_cifar_resnet8.safetensors").path
+    let model = try ModelFile.load(path, kind: nil, for: try data.make().make())
+    XCTAssertEqual(model.parameterCount, reference.parameters)
+    XCTAssertEqual(try ModelFileMetadata.read(path)?.widths, ChannelWidths(reference.widths))
+    model.eval()
+    let n = reference.input_shape.reduce(1, *)
+    let x = try Tensor(SplitMix64.uniforms(stream: 1 << 20, count: n).map { Float(2 * $0 - 1) }, shape: reference.input_shape)
+    let logits = try model(x).to(.float64).toArray(Double.self)
+    let scale = reference.logits.map(abs).max() ?? 1
+    assertClose(logits, reference.logits, atol: 1e-4 * scale)
+  }
+
   /// `{'state_dict': {'module.…': …}, 'epoch': 3}` as training scripts save it: unwrapped, with notes.
   func testTrainingCheckpointWrappersAndDataParallelPrefixesAreUnwrapped() throws {
     let fixtures = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
