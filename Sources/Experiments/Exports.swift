@@ -4,3 +4,4 @@
 @_exported import Datasets
 @_exported import Fairness
 @_exported import NN
+@_exported import Sparsity

@@ -40,7 +40,8 @@ extension RunConfig {
     }
   }
 
-  /// The pruning criterion: FairGRAPE's for `fairgrape`, else magnitude (per channel when structured).
+  /// The pruning criterion: FairGRAPE's for `fairgrape`, else magnitude (per channel when
+  /// structured: per layer, or per channel space under a channel, FLOP or parameter budget).
   public func makePruner(model: any Module, data: GroupedDataset, groups: GroupSpec) throws -> any Pruner {
     if method == .bifp { return CurrentMasksPruner() }
     if method == .fairgrape {
@@ -48,7 +49,18 @@ extension RunConfig {
       return FairGRAPEPruner(model: model, split: data.train, groups: groups, batchSize: batchSize,
                              maxBatches: fairgrapeScoringBatches, seed: seed &+ 104_729)
     }
-    return structured ? StructuredChannelPruner() : LayerwiseMagnitudePruner()
+    guard structured else { return LayerwiseMagnitudePruner() }
+    let budget: ChannelBudget
+    switch structuredBudget {
+    case .layer: return StructuredChannelPruner()
+    case .channels: budget = .channels
+    case .flops: budget = .flops
+    case .parameters: budget = .parameters
+    }
+    guard let compactable = model as? any ChannelCompactable else {
+      throw ConfigError("structured_budget = \(structuredBudget.rawValue) needs a model with a channel graph; \(self.model.rawValue) has none")
+    }
+    return try CoupledChannelPruner(model: compactable, inputShape: data.train.sampleShape, budget: budget, allocation: structuredAllocation)
   }
 
   /// The dual optimizer the settings name.

@@ -81,6 +81,19 @@ public enum SparsityScheduleKind: String, Codable, CaseIterable, Sendable {
   case geometric
 }
 
+/// What `sparsity` measures in a structured run, and which channels are pruned together.
+public enum StructuredBudget: String, Codable, CaseIterable, Sendable {
+  /// SPEC 4.5: ceil(s · units) output channels of every layer, each layer on its own (a residual
+  /// stream's channel then rarely dies in all its writers, so compaction removes less).
+  case layer
+  /// Channels of channel spaces, pruned in every layer writing them (compactable); likewise below.
+  case channels
+  /// A fraction s of the whole model's multiply-accumulates (FLOPs).
+  case flops
+  /// A fraction s of the whole model's parameters.
+  case parameters
+}
+
 /// Every setting of a prune-and-fine-tune run. Defaults suit the built-in synthetic data;
 /// the paper's protocol values are in SPEC 7.4.
 public struct RunConfig: Codable, Sendable, Equatable {
@@ -91,6 +104,11 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var sparsity = 0.9
   /// Prune whole output channels instead of single weights.
   public var structured = false
+  /// Structured runs: what the sparsity counts (`StructuredBudget`).
+  public var structuredBudget: StructuredBudget = .layer
+  /// Structured runs with a channels/flops/parameters budget: the same fraction of channels in
+  /// every space (`uniform`) or one ranking of normalized channel norms over all (`global`).
+  public var structuredAllocation: ChannelAllocation = .uniform
   /// Total epochs (GMP + fine-tuning).
   public var epochs = 12
   /// Last GMP epoch T: sparsity reaches its target here and mitigation starts (SPEC 2.8).
@@ -204,6 +222,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if !(nupiKp >= 0) { try fail("nupi_kp", nupiKp, "must be >= 0") }
     if !(nupiNu > -1 && nupiNu < 1) { try fail("nupi_nu", nupiNu, "must be in (-1, 1)") }
     if !(penaltyCoefficient > 0) { try fail("penalty_coefficient", penaltyCoefficient, "must be positive") }
+    if structuredBudget != .layer && !structured {
+      try fail("structured_budget", structuredBudget.rawValue, "applies to structured runs; set structured = true or drop it")
+    }
+    if structuredBudget != .layer && method == .bifp {
+      try fail("structured_budget", structuredBudget.rawValue, "bifp learns per-layer channel masks; use layer")
+    }
     if pruningFrequency < 1 { try fail("pruning_frequency", pruningFrequency, "must be at least 1") }
     if !(scheduleKeep > 0 && scheduleKeep < 1) { try fail("schedule_keep", scheduleKeep, "must be in (0, 1)") }
     if bifpLambda < 0 { try fail("bifp_lambda", bifpLambda, "must be >= 0") }
@@ -252,6 +276,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case sparsitySchedule = "sparsity_schedule"
     case scheduleKeep = "schedule_keep"
     case pruningFrequency = "pruning_frequency"
+    case structuredBudget = "structured_budget"
+    case structuredAllocation = "structured_allocation"
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
     case epochSelection = "epoch_selection"

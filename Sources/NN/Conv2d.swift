@@ -11,6 +11,8 @@ public final class Conv2d: MaskableLayer {
   public let dilation: (Int, Int)
   public let groups: Int
   public var isTraining = true
+  /// Height and width of the output of the last forward pass (what `ModelCost` counts with).
+  public private(set) var lastOutputSize: (height: Int, width: Int)?
 
   public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
               dilation: Int = 1, groups: Int = 1, bias: Bool = true) throws {
@@ -34,6 +36,8 @@ public final class Conv2d: MaskableLayer {
   public var outChannels: Int { weight.size(0) }
 
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
-    try Tensor.conv2d(x, weight: effectiveWeight ?? weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let y = try Tensor.conv2d(x, weight: effectiveWeight ?? weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    if y.rank == 4 { lastOutputSize = (y.size(2), y.size(3)) }
+    return y
   }
 }

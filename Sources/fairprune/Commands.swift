@@ -10,6 +10,8 @@ extension DenseOptimizerKind: ExpressibleByArgument {}
 extension DualOptimizerKind: ExpressibleByArgument {}
 extension EpochSelection: ExpressibleByArgument {}
 extension SparsityScheduleKind: ExpressibleByArgument {}
+extension StructuredBudget: ExpressibleByArgument {}
+extension ChannelAllocation: ExpressibleByArgument {}
 extension FormulationKind: ExpressibleByArgument {}
 extension UpdateOrderKind: ExpressibleByArgument {}
 
@@ -125,6 +127,10 @@ struct Prune: ParsableCommand {
   @Option(help: "Architecture of the dense model (the one its file names, else \(defaults.model.rawValue)).") var model: ModelKind?
   @Option(help: "Target sparsity in [0, 1) (\(defaults.sparsity)).") var sparsity: Double?
   @Flag(inversion: .prefixedNo, help: "Prune whole output channels (\(defaults.structured)).") var structured: Bool?
+  @Option(help: "Structured: what --sparsity counts: layer (ceil(s·channels) per layer, SPEC 4.5), or channels, flops or parameters of channel spaces pruned in all their writers, so that export --compact removes them (\(defaults.structuredBudget.rawValue)).")
+  var structuredBudget: StructuredBudget?
+  @Option(help: "Structured channels/flops/parameters budget: uniform (same fraction of every space) or global (one ranking of normalized channel norms) (\(defaults.structuredAllocation.rawValue)).")
+  var structuredAllocation: ChannelAllocation?
   @Option(help: "Tolerance ε on each group's excess accuracy gap, a fraction (\(defaults.tolerance)).") var tolerance: Double?
   @Option(help: "Replay-buffer size k per group (\(defaults.bufferSize)).") var bufferSize: Int?
   @Option(help: "Dual (multiplier) learning rate (\(defaults.dualLearningRate)).") var dualLr: Double?
@@ -193,6 +199,8 @@ struct Prune: ParsableCommand {
     o[.model] = model?.rawValue
     o[.sparsity] = sparsity
     o[.structured] = structured
+    o[.structuredBudget] = structuredBudget?.rawValue
+    o[.structuredAllocation] = structuredAllocation?.rawValue
     o[.tolerance] = tolerance
     o[.bufferSize] = bufferSize
     o[.dualLearningRate] = dualLr

@@ -95,7 +95,8 @@ final class ArgumentParsingTests: XCTestCase {
       "--mitigation-while-pruning", "--group-attribute", "race", "--group-mode", "separate", "--epoch-selection", "best-accuracy",
       "--bn-recalibration-batches", "7", "--fairgrape-scoring-batches", "5", "--bifp-lambda", "2",
       "--bifp-score-learning-rate", "0.1", "--bifp-temperature", "0.5", "--bifp-implicit-gradient", "0.0001",
-      "--bifp-final-fine-tune", "--sparsity-schedule", "geometric", "--schedule-keep", "0.9", "--stratified-batches", "--pruning-frequency", "4"])
+      "--bifp-final-fine-tune", "--sparsity-schedule", "geometric", "--schedule-keep", "0.9", "--stratified-batches", "--pruning-frequency", "4",
+      "--structured-budget", "layer", "--structured-allocation", "global"])
     XCTAssertEqual(Set(prune.overrides.keys), Set(RunConfig.CodingKeys.allCases))
     let c = try prune.resolved()
     XCTAssertEqual(c.milestones, [0.5, 0.75])
@@ -103,6 +104,7 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(c.updateOrder, .extragradient)
     XCTAssertEqual(c.penaltyCoefficient, 4)
     XCTAssertFalse(c.structured)
+    XCTAssertEqual(c.structuredAllocation, .global)
     XCTAssertFalse(c.equalizedLossAbsolute)
     XCTAssertEqual(c.groupAttributes, ["race"])
     XCTAssertEqual(c.epochSelection, .bestAccuracy)

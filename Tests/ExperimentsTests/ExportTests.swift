@@ -154,6 +154,33 @@ final class ExportTests: XCTestCase {
     }
   }
 
+  /// "Half of the FLOPs": a run with a FLOP budget exports a compacted model with at most half
+  /// the dense model's MACs (and not much less), and its report's accuracy.
+  func testFLOPBudgetRunExportsAModelWithHalfTheMACs() throws {
+    let (data, dense) = try setup()
+    let root = try temporaryDirectory(self, prefix: "export-flops")
+    var c = RunConfig()
+    c.model = .cifarResNet8
+    c.method = .nft
+    c.structured = true
+    c.structuredBudget = .flops
+    c.structuredAllocation = .global
+    c.sparsity = 0.5
+    c.epochs = 2
+    c.lastPruningEpoch = 1
+    c.batchSize = 200
+    let run = root.appendingPathComponent("run")
+    let report = try XCTUnwrap(PruneRun(config: c, data: data, directory: run, progress: ProgressReporter(enabled: false)).run(dense: dense))
+    let compact = root.appendingPathComponent("compact.safetensors").path
+    _ = try Jobs.export(run: run.path, output: compact, compact: true)
+    let model = try ModelFile.load(compact, kind: nil, for: data)
+    let macs = Double(try ModelCost(of: model, inputShape: data.train.sampleShape).macs)
+    let denseMACs = Double(try ModelCost(of: dense, inputShape: data.train.sampleShape).macs)
+    XCTAssertLessThanOrEqual(macs, 0.5 * denseMACs)
+    XCTAssertGreaterThan(macs, 0.4 * denseMACs)
+    XCTAssertEqual(try Evaluator.predict(model, on: data.test).accuracy, try XCTUnwrap(report.splits["test"]).accuracy, accuracy: 1e-9)
+  }
+
   /// The committed compacted export (made by `fairprune export --compact`) loads in PyTorch
   /// through python/fairprune_models.py at the widths its metadata gives, with the logits
   /// FairPrune computes (make_compact_fixture.py).
