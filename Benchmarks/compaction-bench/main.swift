@@ -1,0 +1,140 @@
+// Dense vs channel-compacted evaluation, in one run (issue 15): for CifarResNet-56 (32 px),
+// ResNet-18 and MobileNetV2 (--image-size, default 64 px), each pruned with CoupledChannelPruner
+// to several channel sparsities (uniform per channel space, default scope) and compacted
+// (ChannelCompaction), it prints MACs, parameters, eval throughput at batch 256 and latency at
+// batch 1, alternating dense and compacted in every round, as medians over the rounds with their
+// spread. Target: at 50% channel sparsity, ResNet-18's and MobileNetV2's batch-256 speed-up is at
+// least 0.7x their MAC reduction.
+//
+//   swift run -c release compaction-bench [--threads 2] [--rounds 5] [--image-size 64] [--sparsities 0.25,0.5,0.75]
+import Foundation
+import NN
+import Sparsity
+import Torch
+
+struct Options {
+  var threads = 2
+  var rounds = 5
+  var imageSize = 64
+  var sparsities = [0.25, 0.5, 0.75]
+  var models = ["cifar-resnet56", "resnet18", "mobilenet-v2"]
+
+  init(_ args: [String]) throws {
+    var i = 1
+    func value() throws -> String {
+      i += 1
+      guard i < args.count else { throw TorchError("missing value after \(args[i - 1])") }
+      return args[i]
+    }
+    while i < args.count {
+      switch args[i] {
+      case "--threads": threads = Int(try value()) ?? threads
+      case "--rounds": rounds = Int(try value()) ?? rounds
+      case "--image-size": imageSize = Int(try value()) ?? imageSize
+      case "--sparsities": sparsities = try value().split(separator: ",").compactMap { Double($0) }
+      case "--models": models = try value().split(separator: ",").map(String.init)
+      default: throw TorchError("unknown argument \(args[i])")
+      }
+      i += 1
+    }
+  }
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+  let start = DispatchTime.now().uptimeNanoseconds
+  try body()
+  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func median(_ v: [Double]) -> Double {
+  let s = v.sorted()
+  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// Images per second of `model` on `x` over `steps` forward passes (after one warm-up).
+func throughput(_ model: any Module, _ x: Tensor, steps: Int) throws -> Double {
+  try Torch.withNoGrad {
+    _ = try model(x)
+    let t = try seconds { for _ in 0..<steps { _ = try model(x) } }
+    return Double(steps * x.size(0)) / t
+  }
+}
+
+/// Median milliseconds of one batch-1 forward pass over `calls` calls (after three warm-ups).
+func latency(_ model: any Module, _ x: Tensor, calls: Int) throws -> Double {
+  try Torch.withNoGrad {
+    for _ in 0..<3 { _ = try model(x) }
+    return median(try (0..<calls).map { _ in try seconds { _ = try model(x) } * 1000 })
+  }
+}
+
+func build(_ name: String) throws -> (model: any ChannelCompactable, size: Int, classes: Int)? {
+  switch name {
+  case "cifar-resnet56": return (try CifarResNet(depth: 56, numClasses: 100), 32, 100)
+  case "resnet18": return (try ResNet(blocks: [2, 2, 2, 2], numClasses: 7), 0, 7)
+  case "mobilenet-v2": return (try MobileNetV2(numClasses: 7), 0, 7)
+  default: return nil
+  }
+}
+
+let options = try Options(CommandLine.arguments)
+Torch.threadCount = options.threads
+Torch.manualSeed(0)
+print("compaction-bench: \(options.threads) threads, \(options.rounds) rounds, medians (min-max over rounds)\n")
+print("| model | input | channel sparsity | MMACs | parameters | MAC reduction | eval b256 dense img/s | compacted img/s | speed-up | speed-up / MAC reduction | latency b1 dense ms | compacted ms |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+var verdicts: [String] = []
+for name in options.models {
+  guard let (dense, fixedSize, _) = try build(name) else { throw TorchError("unknown model \(name)") }
+  let size = fixedSize > 0 ? fixedSize : options.imageSize
+  dense.eval()
+  let shape = [3, size, size]
+  let denseCost = try ModelCost(of: dense, inputShape: shape)
+  // Prune a copy progressively (masks are nested) and compact each stage.
+  guard let pruned = try dense.rebuilt(widths: .nominal) as? any ChannelCompactable else { continue }
+  try pruned.loadStateDict(dense.stateDict())
+  let masks = try SparsityMasks(model: pruned)
+  let pruner = try CoupledChannelPruner(model: pruned, inputShape: shape)
+  var compacted: [(sparsity: Double, model: any Module, cost: ModelCost)] = []
+  for s in options.sparsities {
+    try masks.prune(to: s, using: pruner)
+    pruned.eval()
+    let model = try ChannelCompaction.compact(pruned).model
+    compacted.append((s, model, try ModelCost(of: model, inputShape: shape)))
+  }
+  let batch = try Tensor.randn([256] + shape), single = try Tensor.randn([1] + shape)
+  let steps = max(2, Int(40e9 / Double(max(denseCost.macs, 1) * 256)))
+  var denseRates: [[Double]] = Array(repeating: [], count: compacted.count)
+  var rates: [[Double]] = Array(repeating: [], count: compacted.count)
+  var ratios: [[Double]] = Array(repeating: [], count: compacted.count)
+  var denseLatency: [Double] = [], latencies: [[Double]] = Array(repeating: [], count: compacted.count)
+  for _ in 0..<options.rounds {
+    for (i, c) in compacted.enumerated() {
+      let d = try throughput(dense, batch, steps: steps)
+      let r = try throughput(c.model, batch, steps: steps)
+      denseRates[i].append(d)
+      rates[i].append(r)
+      ratios[i].append(r / d)
+      latencies[i].append(try latency(c.model, single, calls: 20))
+    }
+    denseLatency.append(try latency(dense, single, calls: 20))
+  }
+  print(String(format: "| %@ | %d | 0 | %.1f | %d | 1.00x | | | | | %.2f | |", name, size, Double(denseCost.macs) / 1e6,
+               denseCost.parameters, median(denseLatency)))
+  for (i, c) in compacted.enumerated() {
+    let reduction = Double(denseCost.macs) / Double(c.cost.macs)
+    let speedup = median(ratios[i])
+    let spread = String(format: "%.2f-%.2f", ratios[i].min() ?? 0, ratios[i].max() ?? 0)
+    print(String(format: "| %@ | %d | %.2f | %.1f | %d | %.2fx | %.1f | %.1f | %.2fx (%@) | %.2f | %.2f | %.2f |", name, size, c.sparsity,
+                 Double(c.cost.macs) / 1e6, c.cost.parameters, reduction, median(denseRates[i]), median(rates[i]), speedup, spread,
+                 speedup / reduction, median(denseLatency), median(latencies[i])))
+    if c.sparsity == 0.5 && name != "cifar-resnet56" {
+      let met = speedup >= 0.7 * reduction
+      verdicts.append(String(format: "%@ at 50%% channel sparsity: speed-up %.2fx vs 0.7 x MAC reduction %.2fx = %.2fx: %@", name, speedup,
+                             reduction, 0.7 * reduction, met ? "target met" : "target NOT met"))
+    }
+  }
+  fflush(stdout)
+}
+print("")
+verdicts.forEach { print($0) }
