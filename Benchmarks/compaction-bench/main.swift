@@ -7,8 +7,13 @@
 // least 0.7x their MAC reduction.
 //
 //   swift run -c release compaction-bench [--threads 2] [--rounds 5] [--image-size 64] [--sparsities 0.25,0.5,0.75]
+//
+// Then (unless --no-layout) the memory-layout study of issue 15 item 3: dense eval at batch 256
+// and an SGD training step at batch 128, plain (NCHW) vs channels-last (`Module.toChannelsLast`),
+// alternating in every round.
 import Foundation
 import NN
+import Optim
 import Sparsity
 import Torch
 
@@ -18,6 +23,8 @@ struct Options {
   var imageSize = 64
   var sparsities = [0.25, 0.5, 0.75]
   var models = ["cifar-resnet56", "resnet18", "mobilenet-v2"]
+  var layout = true
+  var compaction = true
 
   init(_ args: [String]) throws {
     var i = 1
@@ -33,6 +40,8 @@ struct Options {
       case "--image-size": imageSize = Int(try value()) ?? imageSize
       case "--sparsities": sparsities = try value().split(separator: ",").compactMap { Double($0) }
       case "--models": models = try value().split(separator: ",").map(String.init)
+      case "--no-layout": layout = false
+      case "--no-compaction": compaction = false
       default: throw TorchError("unknown argument \(args[i])")
       }
       i += 1
@@ -77,9 +86,62 @@ func build(_ name: String) throws -> (model: any ChannelCompactable, size: Int, 
   }
 }
 
+/// Images per second of SGD steps (forward, backward, update) on `x`.
+func trainingThroughput(_ model: any Module, _ x: Tensor, _ y: Tensor, steps: Int) throws -> Double {
+  let opt = try SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9)
+  func step() throws {
+    try opt.zeroGrad()
+    try Tensor.crossEntropy(model(x), targets: y).backward()
+    try opt.step()
+  }
+  try step()
+  let t = try seconds { for _ in 0..<steps { try step() } }
+  return Double(steps * x.size(0)) / t
+}
+
+func layoutStudy(_ options: Options) throws {
+  print("\n| model | input | measure | plain img/s | channels-last img/s | channels-last / plain |")
+  print("|---|---|---|---|---|---|")
+  for name in options.models {
+    guard let (plain, fixedSize, classes) = try build(name), let (last, _, _) = try build(name) else { continue }
+    let size = fixedSize > 0 ? fixedSize : options.imageSize
+    try last.loadStateDict(plain.stateDict())
+    try last.toChannelsLast()
+    let x = try Tensor.randn([256, 3, size, size])
+    let xLast = try x.channelsLastContiguous()
+    let xt = try Tensor.randn([128, 3, size, size]), yt = try Tensor.randint(high: classes, shape: [128])
+    let xtLast = try xt.channelsLastContiguous()
+    var evalRatios: [Double] = [], trainRatios: [Double] = []
+    var evalRates: ([Double], [Double]) = ([], []), trainRates: ([Double], [Double]) = ([], [])
+    for _ in 0..<options.rounds {
+      plain.eval()
+      last.eval()
+      let a = try throughput(plain, x, steps: 3), b = try throughput(last, xLast, steps: 3)
+      evalRates.0.append(a)
+      evalRates.1.append(b)
+      evalRatios.append(b / a)
+      plain.train()
+      last.train()
+      let c = try trainingThroughput(plain, xt, yt, steps: 2), d = try trainingThroughput(last, xtLast, yt, steps: 2)
+      trainRates.0.append(c)
+      trainRates.1.append(d)
+      trainRatios.append(d / c)
+    }
+    for (measure, rates, ratios) in [("eval b256", evalRates, evalRatios), ("train b128", trainRates, trainRatios)] {
+      print(String(format: "| %@ | %d | %@ | %.1f | %.1f | %.2fx (%.2f-%.2f) |", name, size, measure, median(rates.0), median(rates.1),
+                   median(ratios), ratios.min() ?? 0, ratios.max() ?? 0))
+    }
+    fflush(stdout)
+  }
+}
+
 let options = try Options(CommandLine.arguments)
 Torch.threadCount = options.threads
 Torch.manualSeed(0)
+if !options.compaction {
+  try layoutStudy(options)
+  exit(0)
+}
 print("compaction-bench: \(options.threads) threads, \(options.rounds) rounds, medians (min-max over rounds)\n")
 print("| model | input | channel sparsity | MMACs | parameters | MAC reduction | eval b256 dense img/s | compacted img/s | speed-up | speed-up / MAC reduction | latency b1 dense ms | compacted ms |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -138,3 +200,4 @@ for name in options.models {
 }
 print("")
 verdicts.forEach { print($0) }
+if options.layout { try layoutStudy(options) }

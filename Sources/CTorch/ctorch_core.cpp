@@ -126,6 +126,10 @@ int ct_to(ct_tensor t, ct_dtype dtype, ct_device dev, ct_tensor *out) {
 }
 int ct_clone(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.clone())) }
 int ct_contiguous(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.contiguous())) }
+int ct_contiguous_channels_last(ct_tensor t, ct_tensor *out) {
+  CT_TRY(*out = ct_wrap(t->t.contiguous(at::MemoryFormat::ChannelsLast)))
+}
+int32_t ct_is_channels_last(ct_tensor t) { return t->t.is_contiguous(at::MemoryFormat::ChannelsLast) && !t->t.is_contiguous() ? 1 : 0; }
 int ct_detach(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.detach())) }
 // PyTorch's `param.data = new`: every alias of `t` sees the new storage, dtype and device.
 int ct_set_data(ct_tensor t, ct_tensor src) { CT_TRY(t->t.set_data(src->t)) }

@@ -1,3 +1,4 @@
+import Foundation
 import Datasets
 import NN
 import Torch
@@ -44,6 +45,24 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
   /// a compacted model where `widths` lists them (an MLP's come from `mlpHidden`).
   public func make(inputShape: [Int], numClasses: Int, mlpHidden: [Int] = ModelKind.defaultMLPHidden,
                    widths: ChannelWidths = .nominal) throws -> any Module {
+    let model = try build(inputShape: inputShape, numClasses: numClasses, mlpHidden: mlpHidden, widths: widths)
+    if usesChannelsLast { try model.toChannelsLast() }
+    return model
+  }
+
+  /// Whether the model runs in channels-last memory format: measured faster for CifarResNet-56
+  /// (train step 1.14x, eval 1.16x) and MobileNetV2 (train 1.37-1.48x at 64-128 px), not for
+  /// ResNet-18 (0.92-1.10x), by `compaction-bench` (docs/PERFORMANCE.md). The results agree to float
+  /// rounding. `FAIRPRUNE_CHANNELS_LAST=0` (or `1`) overrides it for every architecture.
+  public var usesChannelsLast: Bool {
+    switch ProcessInfo.processInfo.environment["FAIRPRUNE_CHANNELS_LAST"] {
+    case "0": return false
+    case "1": return self != .mlp
+    default: return [.cifarResNet8, .cifarResNet20, .cifarResNet56, .mobilenetV2].contains(self)
+    }
+  }
+
+  private func build(inputShape: [Int], numClasses: Int, mlpHidden: [Int], widths: ChannelWidths) throws -> any Module {
     switch self {
     case .mlp: return try MLP(inputSize: inputShape.reduce(1, *), hiddenSizes: mlpHidden, outputSize: numClasses)
     case .cifarResNet8: return try CifarResNet(depth: 8, numClasses: numClasses, widths: widths)

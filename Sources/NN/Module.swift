@@ -81,6 +81,16 @@ extension Module {
     }
   }
 
+  /// Lays every 4-D parameter and buffer (convolution weights, masks) out channels-last, in place
+  /// (as `model.to(memory_format=torch.channels_last)`); feed it channels-last inputs.
+  public func toChannelsLast() throws {
+    try Torch.withNoGrad {
+      for (_, tensor) in stateDict() where tensor.rank == 4 && !tensor.isChannelsLast {
+        try tensor.setData_(try tensor.channelsLastContiguous())
+      }
+    }
+  }
+
   /// Copies `state` into this model's parameters and buffers (in place, converting dtypes).
   ///
   /// Throws `StateDictError` listing missing, unexpected and mis-shaped keys before anything
@@ -107,6 +117,14 @@ extension Module {
         if let t = incoming[name] { try tensor.copy_(t) }
       }
     }
+  }
+}
+
+extension Tensor {
+  /// This 4-D input laid out channels-last when `weight` is (a model after `toChannelsLast()`),
+  /// so that the whole network runs in that layout; otherwise the input itself.
+  public func matchingLayout(of weight: Tensor) throws -> Tensor {
+    rank == 4 && weight.isChannelsLast ? try channelsLastContiguous() : self
   }
 }
 

@@ -107,6 +107,11 @@ public final class Tensor: @unchecked Sendable {
   }
   public func clone() throws -> Tensor { try makeTensor { ct_clone(handle, $0) } }
   public func contiguous() throws -> Tensor { try makeTensor { ct_contiguous(handle, $0) } }
+  /// The same values in channels-last memory format (NHWC strides, shape unchanged) for a 4-D
+  /// tensor; convolutions then run in oneDNN's native layout and keep it in their outputs.
+  public func channelsLastContiguous() throws -> Tensor { try makeTensor { ct_contiguous_channels_last(handle, $0) } }
+  /// Whether the tensor is laid out channels-last (and not also plainly contiguous).
+  public var isChannelsLast: Bool { ct_is_channels_last(handle) != 0 }
   /// Same data, no autograd history.
   public func detached() throws -> Tensor { try makeTensor { ct_detach(handle, $0) } }
 

@@ -123,6 +123,9 @@ int ct_empty_like(ct_tensor t, ct_tensor *out);
 int ct_to(ct_tensor t, ct_dtype dtype, ct_device dev, ct_tensor *out);
 int ct_clone(ct_tensor t, ct_tensor *out);
 int ct_contiguous(ct_tensor t, ct_tensor *out);
+// A 4-D tensor in channels-last memory format (NHWC strides, NCHW shape); oneDNN's native layout.
+int ct_contiguous_channels_last(ct_tensor t, ct_tensor *out);
+int32_t ct_is_channels_last(ct_tensor t);
 int ct_detach(ct_tensor t, ct_tensor *out);
 
 // Shape

@@ -47,7 +47,7 @@ public final class CifarResNet: ChannelCompactable {
   }
 
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
-    var y = try bn1(conv1(x)).relu()
+    var y = try bn1(conv1(x.matchingLayout(of: conv1.weight))).relu()
     y = try layer3(layer2(layer1(y)))
     return try fc(y.adaptiveAvgPool2d((1, 1)).flattened(from: 1))
   }

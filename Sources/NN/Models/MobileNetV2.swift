@@ -8,6 +8,8 @@ public final class MobileNetV2: ChannelCompactable {
   public let dropout: Double
   public let numClasses: Int
   public var isTraining = true
+  /// The first convolution (`features.0.0`), whose layout the input follows.
+  private let stemConv: Conv2d
 
   /// (expansion t, output channels c, repeats n, first stride s) from the paper's Table 2.
   static let settings: [(t: Int, c: Int, n: Int, s: Int)] = [
@@ -19,7 +21,8 @@ public final class MobileNetV2: ChannelCompactable {
     self.dropout = dropout
     self.numClasses = numClasses
     let stem = widths["features.0.0", nominal: 32]
-    var layers: [any Module] = [try convBNReLU6(3, stem, kernel: 3, stride: 2)]
+    stemConv = try Conv2d(3, stem, kernelSize: 3, stride: 2, padding: 1, bias: false)
+    var layers: [any Module] = [Sequential([stemConv, try BatchNorm2d(stem), ReLU6()])]
     var nominalIn = 32
     var input = stem
     for setting in Self.settings {
@@ -92,7 +95,7 @@ public final class MobileNetV2: ChannelCompactable {
   }
 
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
-    try classifier(features(x).adaptiveAvgPool2d((1, 1)).flattened(from: 1))
+    try classifier(features(x.matchingLayout(of: stemConv.weight)).adaptiveAvgPool2d((1, 1)).flattened(from: 1))
   }
 }
 

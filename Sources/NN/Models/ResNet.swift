@@ -41,7 +41,7 @@ public final class ResNet: ChannelCompactable {
   }
 
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
-    var y = try bn1(conv1(x)).relu().maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))
+    var y = try bn1(conv1(x.matchingLayout(of: conv1.weight))).relu().maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))
     y = try layer4(layer3(layer2(layer1(y))))
     return try fc(y.adaptiveAvgPool2d((1, 1)).flattened(from: 1))
   }
