@@ -55,7 +55,7 @@ let package = Package(
       name: "fairprune",
       dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
-    .executableTarget(name: "fairprune-bench", dependencies: ["NN", "Optim"], path: "Benchmarks/fairprune-bench"),
+    .executableTarget(name: "fairprune-bench", dependencies: ["Experiments", "NN", "Optim", "Torch"], path: "Benchmarks/fairprune-bench"),
     .executableTarget(name: "loader-bench", dependencies: ["Datasets", "NN", "Optim", "Torch"], path: "Benchmarks/loader-bench"),
     .executableTarget(name: "compaction-bench", dependencies: ["NN", "Optim", "Sparsity", "Torch"], path: "Benchmarks/compaction-bench"),
     .executableTarget(name: "constrained-bench", dependencies: ["Constrained", "Torch"], path: "Benchmarks/constrained-bench"),
