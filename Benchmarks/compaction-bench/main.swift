@@ -1,16 +1,19 @@
 // Dense vs channel-compacted evaluation, in one run (issue 15): for CifarResNet-56 (32 px),
 // ResNet-18 and MobileNetV2 (--image-size, default 64 px), each pruned with CoupledChannelPruner
-// to several channel sparsities (uniform per channel space, default scope) and compacted
+// to several channel sparsities (uniform per channel space, default scope) and to a 50% MAC
+// budget ("FLOPs halved"), and compacted
 // (ChannelCompaction), it prints MACs, parameters, eval throughput at batch 256 and latency at
 // batch 1, alternating dense and compacted in every round, as medians over the rounds with their
-// spread. Target: at 50% channel sparsity, ResNet-18's and MobileNetV2's batch-256 speed-up is at
-// least 0.7x their MAC reduction.
+// spread. Dense and compacted models run in the memory layout FairPrune's runs and loaded files
+// use for that architecture (`ModelKind.usesChannelsLast`). Target: at 50% channel sparsity, ResNet-18's and MobileNetV2's batch-256 speed-up is at
+// least 0.7x their MAC reduction (and likewise with FLOPs halved).
 //
 //   swift run -c release compaction-bench [--threads 2] [--rounds 5] [--image-size 64] [--sparsities 0.25,0.5,0.75]
 //
 // Then (unless --no-layout) the memory-layout study of issue 15 item 3: dense eval at batch 256
 // and an SGD training step at batch 128, plain (NCHW) vs channels-last (`Module.toChannelsLast`),
 // alternating in every round.
+import Experiments
 import Foundation
 import NN
 import Optim
@@ -142,8 +145,9 @@ if !options.compaction {
   try layoutStudy(options)
   exit(0)
 }
-print("compaction-bench: \(options.threads) threads, \(options.rounds) rounds, medians (min-max over rounds)\n")
-print("| model | input | channel sparsity | MMACs | parameters | MAC reduction | eval b256 dense img/s | compacted img/s | speed-up | speed-up / MAC reduction | latency b1 dense ms | compacted ms |")
+print("compaction-bench: channels-last for " + options.models.filter { ModelKind(rawValue: $0)?.usesChannelsLast == true }.joined(separator: ", ")
+      + "; \(options.threads) threads, \(options.rounds) rounds, medians (min-max over rounds)\n")
+print("| model | input | structured budget | MMACs | parameters | MAC reduction | eval b256 dense img/s | compacted img/s | speed-up | speed-up / MAC reduction | latency b1 dense ms | compacted ms |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 var verdicts: [String] = []
 for name in options.models {
@@ -152,17 +156,32 @@ for name in options.models {
   dense.eval()
   let shape = [3, size, size]
   let denseCost = try ModelCost(of: dense, inputShape: shape)
-  // Prune a copy progressively (masks are nested) and compact each stage.
-  guard let pruned = try dense.rebuilt(widths: .nominal) as? any ChannelCompactable else { continue }
-  try pruned.loadStateDict(dense.stateDict())
-  let masks = try SparsityMasks(model: pruned)
+  /// A fresh copy of the dense model with its masks.
+  func prunableCopy() throws -> (any ChannelCompactable, SparsityMasks) {
+    guard let copy = try dense.rebuilt(widths: .nominal) as? any ChannelCompactable else { throw TorchError("\(name) cannot be rebuilt") }
+    try copy.loadStateDict(dense.stateDict())
+    return (copy, try SparsityMasks(model: copy))
+  }
+  func compactedStage(_ model: any ChannelCompactable, label: String) throws -> (label: String, model: any Module, cost: ModelCost) {
+    model.eval()
+    let result = try ChannelCompaction.compact(model).model
+    return (label, result, try ModelCost(of: result, inputShape: shape))
+  }
+  // Channel sparsities: one copy pruned progressively (masks are nested), compacted at each stage;
+  // then "FLOPs halved": a fresh copy pruned to a 50% MAC budget.
+  var compacted: [(label: String, model: any Module, cost: ModelCost)] = []
+  let (pruned, masks) = try prunableCopy()
   let pruner = try CoupledChannelPruner(model: pruned, inputShape: shape)
-  var compacted: [(sparsity: Double, model: any Module, cost: ModelCost)] = []
   for s in options.sparsities {
     try masks.prune(to: s, using: pruner)
-    pruned.eval()
-    let model = try ChannelCompaction.compact(pruned).model
-    compacted.append((s, model, try ModelCost(of: model, inputShape: shape)))
+    compacted.append(try compactedStage(pruned, label: String(format: "channels %.2f", s)))
+  }
+  let (halved, halvedMasks) = try prunableCopy()
+  try halvedMasks.prune(to: 0.5, using: CoupledChannelPruner(model: halved, inputShape: shape, budget: .flops))
+  compacted.append(try compactedStage(halved, label: "flops 0.50"))
+  if ModelKind(rawValue: name)?.usesChannelsLast == true {
+    try dense.toChannelsLast()
+    for c in compacted { try c.model.toChannelsLast() }
   }
   let batch = try Tensor.randn([256] + shape), single = try Tensor.randn([1] + shape)
   let steps = max(2, Int(40e9 / Double(max(denseCost.macs, 1) * 256)))
@@ -181,18 +200,18 @@ for name in options.models {
     }
     denseLatency.append(try latency(dense, single, calls: 20))
   }
-  print(String(format: "| %@ | %d | 0 | %.1f | %d | 1.00x | | | | | %.2f | |", name, size, Double(denseCost.macs) / 1e6,
+  print(String(format: "| %@ | %d | dense | %.1f | %d | 1.00x | | | | | %.2f | |", name, size, Double(denseCost.macs) / 1e6,
                denseCost.parameters, median(denseLatency)))
   for (i, c) in compacted.enumerated() {
     let reduction = Double(denseCost.macs) / Double(c.cost.macs)
     let speedup = median(ratios[i])
     let spread = String(format: "%.2f-%.2f", ratios[i].min() ?? 0, ratios[i].max() ?? 0)
-    print(String(format: "| %@ | %d | %.2f | %.1f | %d | %.2fx | %.1f | %.1f | %.2fx (%@) | %.2f | %.2f | %.2f |", name, size, c.sparsity,
+    print(String(format: "| %@ | %d | %@ | %.1f | %d | %.2fx | %.1f | %.1f | %.2fx (%@) | %.2f | %.2f | %.2f |", name, size, c.label,
                  Double(c.cost.macs) / 1e6, c.cost.parameters, reduction, median(denseRates[i]), median(rates[i]), speedup, spread,
                  speedup / reduction, median(denseLatency), median(latencies[i])))
-    if c.sparsity == 0.5 && name != "cifar-resnet56" {
+    if (c.label == "channels 0.50" || c.label == "flops 0.50") && name != "cifar-resnet56" {
       let met = speedup >= 0.7 * reduction
-      verdicts.append(String(format: "%@ at 50%% channel sparsity: speed-up %.2fx vs 0.7 x MAC reduction %.2fx = %.2fx: %@", name, speedup,
+      verdicts.append(String(format: "%@, %@: speed-up %.2fx vs 0.7 x MAC reduction %.2fx = %.2fx: %@", name, c.label, speedup,
                              reduction, 0.7 * reduction, met ? "target met" : "target NOT met"))
     }
   }
