@@ -164,8 +164,8 @@ for name in options.models {
   }
   func compactedStage(_ model: any ChannelCompactable, label: String) throws -> (label: String, model: any Module, cost: ModelCost) {
     model.eval()
-    let result = try ChannelCompaction.compact(model).model
-    return (label, result, try ModelCost(of: result, inputShape: shape))
+    let compaction = try ChannelCompaction.compact(model)
+    return (label, compaction.model, try ModelCost(of: compaction.model, inputShape: shape))
   }
   // Channel sparsities: one copy pruned progressively (masks are nested), compacted at each stage;
   // then "FLOPs halved": a fresh copy pruned to a 50% MAC budget.

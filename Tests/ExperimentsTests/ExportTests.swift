@@ -42,6 +42,22 @@ final class ExportTests: XCTestCase {
     return try XCTUnwrap(PruneRun(config: c, data: data, directory: dir, progress: ProgressReporter(enabled: false)).run(dense: dense))
   }
 
+  /// A CifarResNet-8 NFT run pruned to structured sparsity 0.5 under `budget` in 2 epochs.
+  func structuredRun(budget: StructuredBudget, allocation: ChannelAllocation = .uniform, into dir: URL) throws -> RunReport {
+    let (data, dense) = try setup()
+    var c = RunConfig()
+    c.model = .cifarResNet8
+    c.method = .nft
+    c.structured = true
+    c.structuredBudget = budget
+    c.structuredAllocation = allocation
+    c.sparsity = 0.5
+    c.epochs = 2
+    c.lastPruningEpoch = 1
+    c.batchSize = 200
+    return try XCTUnwrap(PruneRun(config: c, data: data, directory: dir, progress: ProgressReporter(enabled: false)).run(dense: dense))
+  }
+
   func testPrunedModelExportsAndReloadsWithTheRecalibratedAccuracy() throws {
     let root = try temporaryDirectory(self, prefix: "export")
     let (data, dense) = try setup()
@@ -111,18 +127,10 @@ final class ExportTests: XCTestCase {
   /// `export --compact` of a structured run: the dead channels are gone, the logits are the
   /// masked model's, and the widths are in the metadata; wrong metadata widths are named.
   func testCompactedExportGivesTheMaskedModelsLogitsWithFewerParameters() throws {
-    let (data, dense) = try setup()
+    let (data, _) = try setup()
     let root = try temporaryDirectory(self, prefix: "export-compact")
-    var c = RunConfig()
-    c.model = .cifarResNet8
-    c.method = .nft
-    c.structured = true
-    c.sparsity = 0.5
-    c.epochs = 2
-    c.lastPruningEpoch = 1
-    c.batchSize = 200
     let run = root.appendingPathComponent("run")
-    _ = try PruneRun(config: c, data: data, directory: run, progress: ProgressReporter(enabled: false)).run(dense: dense)
+    _ = try structuredRun(budget: .layer, into: run)
     let plain = root.appendingPathComponent("plain.safetensors").path
     let compact = root.appendingPathComponent("compact.safetensors").path
     _ = try Jobs.export(run: run.path, output: plain)
@@ -159,18 +167,8 @@ final class ExportTests: XCTestCase {
   func testFLOPBudgetRunExportsAModelWithHalfTheMACs() throws {
     let (data, dense) = try setup()
     let root = try temporaryDirectory(self, prefix: "export-flops")
-    var c = RunConfig()
-    c.model = .cifarResNet8
-    c.method = .nft
-    c.structured = true
-    c.structuredBudget = .flops
-    c.structuredAllocation = .global
-    c.sparsity = 0.5
-    c.epochs = 2
-    c.lastPruningEpoch = 1
-    c.batchSize = 200
     let run = root.appendingPathComponent("run")
-    let report = try XCTUnwrap(PruneRun(config: c, data: data, directory: run, progress: ProgressReporter(enabled: false)).run(dense: dense))
+    let report = try structuredRun(budget: .flops, allocation: .global, into: run)
     let compact = root.appendingPathComponent("compact.safetensors").path
     _ = try Jobs.export(run: run.path, output: compact, compact: true)
     let model = try ModelFile.load(compact, kind: nil, for: data)

@@ -4,31 +4,16 @@ load_state_dict(strict=True) and writes the eval-mode logits of a fixed input to
 ExportTests checks that FairPrune's export still has this layout and gives these logits.
 
 Run from this folder with Debian's python3-torch: python3 make_export_fixture.py"""
-import json, os, struct, sys
+import json, os, sys
 
 import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "NNTests", "Fixtures"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "python"))
+from fairprune_models import read_safetensors  # noqa: E402
 from make_fixtures import MLP, CifarResNet, splitmix64_uniform  # noqa: E402
-
-DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + n])
-    metadata = header.pop("__metadata__", {})
-    tensors = {}
-    for name, e in header.items():
-        start, end = e["data_offsets"]
-        a = np.frombuffer(blob[8 + n + start:8 + n + end], dtype=DTYPES[e["dtype"]]).reshape(e["shape"])
-        tensors[name] = torch.from_numpy(a.copy())
-    return tensors, metadata
-
 
 def main():
     tensors, meta = read_safetensors(os.path.join(HERE, "exported_cifar_resnet8.safetensors"))
