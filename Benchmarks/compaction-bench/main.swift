@@ -9,6 +9,7 @@
 // least 0.7x their MAC reduction (and likewise with FLOPs halved).
 //
 //   swift run -c release compaction-bench [--threads 2] [--rounds 5] [--image-size 64] [--sparsities 0.25,0.5,0.75]
+//       [--fold-batchnorm] [--no-layout] [--no-compaction]
 //
 // Then (unless --no-layout) the memory-layout study of issue 15 item 3: dense eval at batch 256
 // and an SGD training step at batch 128, plain (NCHW) vs channels-last (`Module.toChannelsLast`),
@@ -27,6 +28,7 @@ struct Options {
   var sparsities = [0.25, 0.5, 0.75]
   var models = ["cifar-resnet56", "resnet18", "mobilenet-v2"]
   var layout = true
+  var foldBatchNorm = false
   var compaction = true
 
   init(_ args: [String]) throws {
@@ -44,6 +46,7 @@ struct Options {
       case "--sparsities": sparsities = try value().split(separator: ",").compactMap { Double($0) }
       case "--models": models = try value().split(separator: ",").map(String.init)
       case "--no-layout": layout = false
+      case "--fold-batchnorm": foldBatchNorm = true
       case "--no-compaction": compaction = false
       default: throw TorchError("unknown argument \(args[i])")
       }
@@ -146,7 +149,7 @@ if !options.compaction {
   exit(0)
 }
 print("compaction-bench: channels-last for " + options.models.filter { ModelKind(rawValue: $0)?.usesChannelsLast == true }.joined(separator: ", ")
-      + "; \(options.threads) threads, \(options.rounds) rounds, medians (min-max over rounds)\n")
+      + (options.foldBatchNorm ? "; BatchNorm folded into the convolutions (dense and compacted)" : "") + "; \(options.threads) threads, \(options.rounds) rounds, medians (min-max over rounds)\n")
 print("| model | input | structured budget | MMACs | parameters | MAC reduction | eval b256 dense img/s | compacted img/s | speed-up | speed-up / MAC reduction | latency b1 dense ms | compacted ms |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 var verdicts: [String] = []
@@ -179,9 +182,17 @@ for name in options.models {
   let (halved, halvedMasks) = try prunableCopy()
   try halvedMasks.prune(to: 0.5, using: CoupledChannelPruner(model: halved, inputShape: shape, budget: .flops))
   compacted.append(try compactedStage(halved, label: "flops 0.50"))
+  var timedDense: any Module = dense
   if ModelKind(rawValue: name)?.usesChannelsLast == true {
     try dense.toChannelsLast()
     for c in compacted { try c.model.toChannelsLast() }
+  }
+  if options.foldBatchNorm {
+    timedDense = try BatchNormFolding.folded(dense)
+    compacted = try compacted.map { c in
+      guard let m = c.model as? any ChannelCompactable else { return c }
+      return (c.label, try BatchNormFolding.folded(m), c.cost)
+    }
   }
   let batch = try Tensor.randn([256] + shape), single = try Tensor.randn([1] + shape)
   let steps = max(2, Int(40e9 / Double(max(denseCost.macs, 1) * 256)))
@@ -191,14 +202,14 @@ for name in options.models {
   var denseLatency: [Double] = [], latencies: [[Double]] = Array(repeating: [], count: compacted.count)
   for _ in 0..<options.rounds {
     for (i, c) in compacted.enumerated() {
-      let d = try throughput(dense, batch, steps: steps)
+      let d = try throughput(timedDense, batch, steps: steps)
       let r = try throughput(c.model, batch, steps: steps)
       denseRates[i].append(d)
       rates[i].append(r)
       ratios[i].append(r / d)
       latencies[i].append(try latency(c.model, single, calls: 20))
     }
-    denseLatency.append(try latency(dense, single, calls: 20))
+    denseLatency.append(try latency(timedDense, single, calls: 20))
   }
   print(String(format: "| %@ | %d | dense | %.1f | %d | 1.00x | | | | | %.2f | |", name, size, Double(denseCost.macs) / 1e6,
                denseCost.parameters, median(denseLatency)))

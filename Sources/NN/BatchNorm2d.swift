@@ -13,6 +13,9 @@ public final class BatchNorm2d: Module {
   public var momentum: Double
   public let eps: Double
   public var isTraining = true
+  /// Set by `BatchNormFolding` on an inference copy: the preceding convolution already applies
+  /// this normalization, so evaluation passes the input through.
+  public internal(set) var isFolded = false
 
   public init(_ numFeatures: Int, momentum: Double = 0.1, eps: Double = 1e-5) throws {
     weight = try Tensor.ones([numFeatures]).requiringGrad()
@@ -30,6 +33,10 @@ public final class BatchNorm2d: Module {
   }
 
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    if isFolded {
+      guard !isTraining else { throw TorchError("BatchNorm2d: a folded BatchNorm (an inference copy) cannot train") }
+      return x
+    }
     if isTraining { try Torch.withNoGrad { try numBatchesTracked.add_(1) } }
     return try Tensor.batchNorm(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
                                 training: isTraining, momentum: momentum, eps: eps)

@@ -3,7 +3,8 @@ import Torch
 /// 2-D convolution (torch.nn.Conv2d, same initialization), with stride, padding, dilation and groups.
 public final class Conv2d: MaskableLayer {
   public let weight: Tensor
-  public let bias: Tensor?
+  /// Settable only by `BatchNormFolding`, which gives a bias-free convolution the folded shift.
+  public internal(set) var bias: Tensor?
   public var weightMask: Tensor?
   public var effectiveWeight: Tensor?
   public let stride: (Int, Int)

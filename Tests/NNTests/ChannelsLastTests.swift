@@ -43,3 +43,30 @@ final class ChannelsLastTests: XCTestCase {
     }
   }
 }
+
+/// BatchNorm folded into the convolutions: the same evaluation logits, no training.
+final class BatchNormFoldingTests: XCTestCase {
+  func testFoldedCopiesComputeTheSameEvaluationLogits() throws {
+    Torch.manualSeed(29)
+    for model in [try CifarResNet(depth: 8, numClasses: 5) as any ChannelCompactable, try MobileNetV2(numClasses: 5)] {
+      try model.to(.float64)
+      // Non-trivial statistics and affine parameters.
+      try Torch.withNoGrad {
+        for (_, m) in model.namedModules() {
+          guard let bn = m as? BatchNorm2d else { continue }
+          try bn.runningMean.normal_(mean: 0, std: 0.5)
+          try bn.runningVar.uniform_(0.5, 2)
+          try bn.weight.uniform_(0.5, 1.5)
+          try bn.bias.uniform_(-0.3, 0.3)
+        }
+      }
+      model.eval()
+      let folded = try BatchNormFolding.folded(model)
+      let x = try Tensor.randn([3, 3, 32, 32], dtype: .float64)
+      let (a, b) = try Torch.withNoGrad { (try model(x), try folded(x)) }
+      XCTAssertLessThan(try (a - b).abs().max().item(), 1e-10 * max(try a.abs().max().item(), 1e-3), "\(type(of: model))")
+      folded.train()
+      XCTAssertThrowsError(try folded(x))
+    }
+  }
+}
