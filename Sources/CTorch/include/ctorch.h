@@ -83,6 +83,19 @@ typedef enum ct_unary_op {
 typedef enum ct_reduction { CT_REDUCTION_NONE = 0, CT_REDUCTION_MEAN = 1, CT_REDUCTION_SUM = 2 } ct_reduction;
 
 const char *ct_last_error(void);
+
+// Process groups (c10d over Gloo, TCPStore rendezvous at host:port served by rank 0). A group
+// handle is owned by one Swift object, freed with ct_pg_free. Collectives block until every rank
+// has joined or the timeout passes (then they fail with c10d's message).
+typedef struct ct_process_group_s *ct_process_group;
+int32_t ct_pg_available(void);
+int ct_pg_create(const char *host, int32_t port, int32_t rank, int32_t world_size, int64_t timeout_ms,
+                 ct_process_group *out);
+// Sums one contiguous CPU tensor over the ranks, in place.
+int ct_pg_allreduce_sum(ct_process_group g, ct_tensor tensor);
+int ct_pg_broadcast(ct_process_group g, ct_tensor tensor, int32_t root);
+int ct_pg_barrier(ct_process_group g);
+void ct_pg_free(ct_process_group g);
 void ct_init(void);
 int64_t ct_live_tensor_count(void);
 void ct_manual_seed(uint64_t seed);

@@ -1,0 +1,70 @@
+// c10d process groups over Gloo with TCPStore rendezvous: libtorch's own collective transport.
+// Built only where Gloo's headers are installed (apt-get install libgloo-dev); elsewhere every
+// call fails with a message that says so.
+#include "ctorch_internal.h"
+
+#if __has_include(<gloo/algorithm.h>)
+#define USE_C10D_GLOO 1
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+struct ct_process_group_s {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+};
+
+int ct_pg_create(const char *host, int32_t port, int32_t rank, int32_t world_size, int64_t timeout_ms,
+                 ct_process_group *out) {
+  CT_TRY({
+    auto timeout = std::chrono::milliseconds(timeout_ms);
+    c10d::TCPStoreOptions store_options;
+    store_options.port = (std::uint16_t)port;
+    store_options.isServer = rank == 0;
+    store_options.numWorkers = (std::size_t)world_size;
+    store_options.timeout = timeout;
+    auto store = c10::make_intrusive<c10d::TCPStore>(std::string(host), store_options);
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(host));
+    options->threads = 2;
+    auto group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, options);
+    *out = new ct_process_group_s{store, group};
+  })
+}
+
+int ct_pg_allreduce_sum(ct_process_group g, ct_tensor tensor) {
+  CT_TRY({
+    std::vector<at::Tensor> list{tensor->t};
+    g->group->allreduce(list)->wait();
+  })
+}
+
+int ct_pg_broadcast(ct_process_group g, ct_tensor tensor, int32_t root) {
+  CT_TRY({
+    std::vector<at::Tensor> list{tensor->t};
+    c10d::BroadcastOptions options;
+    options.rootRank = root;
+    g->group->broadcast(list, options)->wait();
+  })
+}
+
+int ct_pg_barrier(ct_process_group g) { CT_TRY(g->group->barrier()->wait()) }
+
+void ct_pg_free(ct_process_group g) { delete g; }
+
+int32_t ct_pg_available(void) { return 1; }
+
+#else
+
+struct ct_process_group_s {};
+static int ct_no_gloo() {
+  ct_set_error("FairPrune was built without Gloo's headers: apt-get install libgloo-dev and rebuild");
+  return 1;
+}
+int ct_pg_create(const char *, int32_t, int32_t, int32_t, int64_t, ct_process_group *) { return ct_no_gloo(); }
+int ct_pg_allreduce_sum(ct_process_group, ct_tensor) { return ct_no_gloo(); }
+int ct_pg_broadcast(ct_process_group, ct_tensor, int32_t) { return ct_no_gloo(); }
+int ct_pg_barrier(ct_process_group) { return ct_no_gloo(); }
+void ct_pg_free(ct_process_group g) { delete g; }
+int32_t ct_pg_available(void) { return 0; }
+
+#endif

@@ -1,0 +1,64 @@
+import CTorch
+
+/// A group of processes that exchange tensors through libtorch's c10d over Gloo (TCP), with
+/// rendezvous at a TCPStore that rank 0 serves: the engine behind `torchrun`-style data
+/// parallelism, not a home-made transport. Every rank constructs one with the same host, port
+/// and world size; collectives block until all ranks take part, or fail after `timeout`.
+///
+/// ```swift
+/// let group = try ProcessGroup(host: "127.0.0.1", port: 29500, rank: rank, worldSize: 2)
+/// try group.allReduceSum([gradient])   // every rank now holds the sum
+/// ```
+public final class ProcessGroup: @unchecked Sendable {
+  let handle: ct_process_group
+  public let rank: Int
+  public let worldSize: Int
+
+  /// Whether this build has Gloo (it needs libgloo-dev's headers at build time).
+  public static var isAvailable: Bool { ct_pg_available() != 0 }
+
+  /// Joins (rank 0: serves) the rendezvous at `host:port`. Throws when the other ranks do not
+  /// arrive within `timeout`, or the address cannot be used.
+  public init(host: String, port: Int, rank: Int, worldSize: Int, timeout: Double = 300) throws {
+    guard worldSize >= 1, (0..<worldSize).contains(rank) else {
+      throw TorchError("ProcessGroup: rank \(rank) is not in 0..<\(worldSize)")
+    }
+    guard (1...65535).contains(port) else { throw TorchError("ProcessGroup: port \(port) is not in 1...65535") }
+    var out: ct_process_group?
+    try check(ct_pg_create(host, Int32(port), Int32(rank), Int32(worldSize), Int64(timeout * 1000), &out))
+    guard let out else { throw TorchError("ProcessGroup: no group was created") }
+    handle = out
+    self.rank = rank
+    self.worldSize = worldSize
+  }
+
+  deinit { ct_pg_free(handle) }
+
+  /// Replaces each tensor, on every rank, by its sum over the ranks (in place). Tensors of one
+  /// dtype travel together in one flat bucket (one collective per dtype, as DDP buckets
+  /// gradients); every rank must pass the same shapes and dtypes in the same order.
+  public func allReduceSum(_ tensors: [Tensor]) throws {
+    try Torch.withNoGrad {
+      var dtypes: [DType] = []
+      for t in tensors where !dtypes.contains(t.dtype) { dtypes.append(t.dtype) }
+      for dtype in dtypes {
+        let members = tensors.filter { $0.dtype == dtype }
+        let bucket = try Tensor.cat(members.map { try $0.detached().reshaped([-1]) }).contiguous()
+        try check(ct_pg_allreduce_sum(handle, bucket.handle))
+        var offset = 0
+        for t in members {
+          try t.copy_(bucket.slice(dim: 0, start: offset, end: offset + t.count).reshaped(t.shape))
+          offset += t.count
+        }
+      }
+    }
+  }
+
+  /// Copies rank `root`'s `tensor` into `tensor` on every rank (in place).
+  public func broadcast(_ tensor: Tensor, root: Int = 0) throws {
+    try check(ct_pg_broadcast(handle, tensor.handle, Int32(root)))
+  }
+
+  /// Returns when every rank has called it.
+  public func barrier() throws { try check(ct_pg_barrier(handle)) }
+}
