@@ -61,4 +61,14 @@ public final class ProcessGroup: @unchecked Sendable {
 
   /// Returns when every rank has called it.
   public func barrier() throws { try check(ct_pg_barrier(handle)) }
+
+  /// Data parallelism's gradient step: replaces each parameter's gradient by its mean over the
+  /// ranks (one bucketed all-reduce), so that ranks that each took the mean loss of an equal
+  /// share of a global batch hold the gradient of the global batch's mean loss, identical on
+  /// every rank. Parameters without a gradient are skipped (the same ones on every rank).
+  public func averageGradients(of parameters: [Tensor]) throws {
+    let grads = parameters.compactMap(\.grad)
+    try allReduceSum(grads)
+    if worldSize > 1 { try Torch.withNoGrad { for g in grads { try g.div_(Double(worldSize)) } } }
+  }
 }
