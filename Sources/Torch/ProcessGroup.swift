@@ -32,6 +32,28 @@ public final class ProcessGroup: @unchecked Sendable {
     self.worldSize = worldSize
   }
 
+  /// The group `torchrun` describes in the environment: `RANK`, `WORLD_SIZE`, `MASTER_ADDR`
+  /// (default 127.0.0.1) and `MASTER_PORT` (default 29500). nil when `WORLD_SIZE` is absent or 1
+  /// (a single process); throws naming the variable when one is malformed.
+  public static func fromEnvironment(_ environment: [String: String], timeout: Double = 300) throws -> ProcessGroup? {
+    func integer(_ name: String, default value: Int? = nil) throws -> Int {
+      guard let text = environment[name] else {
+        if let value { return value }
+        throw TorchError("\(name) is not set, but WORLD_SIZE is: set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT as torchrun does")
+      }
+      guard let v = Int(text) else { throw TorchError("\(name)=\(text) is not an integer") }
+      return v
+    }
+    guard environment["WORLD_SIZE"] != nil else { return nil }
+    let worldSize = try integer("WORLD_SIZE")
+    guard worldSize >= 1 else { throw TorchError("WORLD_SIZE=\(worldSize) must be at least 1") }
+    if worldSize == 1 { return nil }
+    let rank = try integer("RANK")
+    guard (0..<worldSize).contains(rank) else { throw TorchError("RANK=\(rank) is not in 0..<\(worldSize) (WORLD_SIZE)") }
+    return try ProcessGroup(host: environment["MASTER_ADDR"] ?? "127.0.0.1", port: try integer("MASTER_PORT", default: 29500),
+                            rank: rank, worldSize: worldSize, timeout: timeout)
+  }
+
   deinit { ct_pg_free(handle) }
 
   /// Replaces each tensor, on every rank, by its sum over the ranks (in place). Tensors of one

@@ -45,6 +45,28 @@ final class DataLoaderTests: XCTestCase {
     XCTAssertEqual(try collect(a, epoch: 1).flatMap { $0 }, a.order(epoch: 1).map(Float.init))
   }
 
+  /// Data-parallel shards: the ranks' parts of every batch, concatenated in rank order, are the
+  /// unsharded batch; part sizes differ by at most one.
+  func testShardsPartitionEveryGlobalBatchInOrder() throws {
+    let whole = try DataLoader(try tenSamples(), batchSize: 4, shuffle: true, seed: 5)
+    let parts = try (0..<3).map { try DataLoader(try tenSamples(), batchSize: 4, shuffle: true, seed: 5, shard: (rank: $0, count: 3)) }
+    for epoch in 0..<2 {
+      let global = whole.batchIndices(epoch: epoch)
+      let sharded = parts.map { $0.batchIndices(epoch: epoch) }
+      XCTAssertEqual(global.count, 3)
+      for b in global.indices {
+        XCTAssertEqual(sharded.flatMap { $0[b] }, global[b], "epoch \(epoch) batch \(b)")
+        let sizes = sharded.map { $0[b].count }
+        XCTAssertLessThanOrEqual((sizes.max() ?? 0) - (sizes.min() ?? 0), 1)
+      }
+    }
+    // The last global batch has 2 samples: ranks 0..2 take 0, 1, 1 of them.
+    XCTAssertEqual(parts.map { $0.batchIndices(epoch: 0)[2].count }, [0, 1, 1])
+    XCTAssertThrowsError(try DataLoader(try tenSamples(), batchSize: 4, shard: (rank: 3, count: 3))) { error in
+      XCTAssertTrue("\(error)".contains("rank 3 is not in 0..<3"), "\(error)")
+    }
+  }
+
   func testPrefetchGivesTheSameBatchesAsOnDemand() throws {
     let split = try tenSamples()
     let eager = try DataLoader(split, batchSize: 3, shuffle: true, seed: 5, prefetch: 0)

@@ -39,4 +39,35 @@ final class ProcessGroupTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("rank 2 is not in 0..<2"), "\(error)")
     }
   }
+
+  /// torchrun's variables: absent or WORLD_SIZE=1 is a single process; malformed ones are named.
+  func testTheEnvironmentDescribesTheGroupAsTorchrunSetsIt() throws {
+    XCTAssertNil(try ProcessGroup.fromEnvironment([:]))
+    XCTAssertNil(try ProcessGroup.fromEnvironment(["WORLD_SIZE": "1", "RANK": "0"]))
+    let cases: [([String: String], String)] = [
+      (["WORLD_SIZE": "two"], "WORLD_SIZE=two is not an integer"),
+      (["WORLD_SIZE": "2"], "RANK is not set, but WORLD_SIZE is"),
+      (["WORLD_SIZE": "2", "RANK": "5"], "RANK=5 is not in 0..<2"),
+      (["WORLD_SIZE": "2", "RANK": "1", "MASTER_PORT": "x"], "MASTER_PORT=x is not an integer"),
+      (["WORLD_SIZE": "0"], "WORLD_SIZE=0 must be at least 1"),
+    ]
+    for (environment, message) in cases {
+      XCTAssertThrowsError(try ProcessGroup.fromEnvironment(environment)) { error in
+        XCTAssertTrue("\(error)".contains(message), "\(environment): \(error)")
+      }
+    }
+    guard ProcessGroup.isAvailable else { return }
+    let port = try freeLoopbackPort()
+    final class Sizes: @unchecked Sendable { var values = [0, 0] }
+    let sizes = Sizes()
+    let errors = onRanks(2) { rank in
+      let group = try XCTUnwrap(ProcessGroup.fromEnvironment(["WORLD_SIZE": "2", "RANK": "\(rank)", "MASTER_ADDR": "127.0.0.1",
+                                                              "MASTER_PORT": "\(port)"], timeout: 30))
+      let t = try Tensor([Float(1)])
+      try group.allReduceSum([t])
+      sizes.values[rank] = Int(try t.item())
+    }
+    XCTAssertEqual(errors.compactMap { $0 }, [])
+    XCTAssertEqual(sizes.values, [2, 2])
+  }
 }

@@ -28,11 +28,18 @@ public struct DataLoader<Source: BatchSource>: Sendable {
   /// epoch, so every batch holds each stratum in proportion (one that has at least as many samples
   /// as there are batches appears in every batch). nil: plain shuffling.
   public let strata: [Int]?
+  /// Data parallelism: this loader yields only part `rank` of `count` of every global batch
+  /// (contiguous, balanced: sizes differ by at most one), so the ranks together see each global
+  /// batch exactly once in the order one process would. nil: whole batches.
+  public let shard: (rank: Int, count: Int)?
 
   /// Throws when the batch size is not positive, `prefetch` is negative, or the source is
   /// empty (or too small to give one batch with `dropLast`).
   public init(_ source: Source, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
-              prefetch: Int = 2, strata: [Int]? = nil) throws {
+              prefetch: Int = 2, strata: [Int]? = nil, shard: (rank: Int, count: Int)? = nil) throws {
+    if let shard, shard.count < 1 || !(0..<shard.count).contains(shard.rank) {
+      throw DatasetError("shard: rank \(shard.rank) is not in 0..<\(shard.count)")
+    }
     if let strata, strata.count != source.count {
       throw DatasetError("stratified batches: \(strata.count) strata for \(source.count) samples")
     }
@@ -49,6 +56,7 @@ public struct DataLoader<Source: BatchSource>: Sendable {
     self.seed = seed
     self.prefetch = prefetch
     self.strata = strata
+    self.shard = shard
   }
 
   /// Batches per epoch.
@@ -76,10 +84,15 @@ public struct DataLoader<Source: BatchSource>: Sendable {
     return order
   }
 
-  /// The indices of each batch of `epoch`.
+  /// The indices of each batch of `epoch` (this rank's part of it when sharded).
   public func batchIndices(epoch: Int) -> [[Int]] {
     let order = order(epoch: epoch)
-    return (0..<batchCount).map { b in Array(order[(b * batchSize)..<min((b + 1) * batchSize, order.count)]) }
+    return (0..<batchCount).map { b in
+      let global = order[(b * batchSize)..<min((b + 1) * batchSize, order.count)]
+      guard let shard else { return Array(global) }
+      let n = global.count, start = global.startIndex
+      return Array(global[(start + shard.rank * n / shard.count)..<(start + (shard.rank + 1) * n / shard.count)])
+    }
   }
 
   /// Batch `batch` of `epoch`, built now on this thread.
