@@ -112,16 +112,22 @@ final class ExportTests: XCTestCase {
     let layout = { (p: String) in try SafeTensors.read(from: URL(fileURLWithPath: p)).tensors.map { "\($0.name) \($0.tensor.shape) \($0.tensor.dtype)" } }
     XCTAssertEqual(try layout(out), try layout(path))
     // FairPrune reads the same model PyTorch read: equal logits (float32, a short network).
+    _ = try assertLogitsMatchPyTorch(path, inputShape: reference.input_shape, logits: reference.logits)
+  }
+
+  /// Loads the model file at `path` (architecture and widths from the file) and checks its
+  /// eval-mode logits on the fixtures' SplitMix64 input against PyTorch's; returns the model.
+  func assertLogitsMatchPyTorch(_ path: String, inputShape: [Int], logits expected: [Double]) throws -> any Module {
     var data = DemoConfig().data
     data.trainCount = 50
     data.testCount = 10
     let model = try ModelFile.load(path, kind: nil, for: try data.make().make())
     model.eval()
-    let n = reference.input_shape.reduce(1, *)
-    let x = try Tensor(SplitMix64.uniforms(stream: 1 << 20, count: n).map { Float(2 * $0 - 1) }, shape: reference.input_shape)
+    let n = inputShape.reduce(1, *)
+    let x = try Tensor(SplitMix64.uniforms(stream: 1 << 20, count: n).map { Float(2 * $0 - 1) }, shape: inputShape)
     let logits = try model(x).to(.float64).toArray(Double.self)
-    let scale = reference.logits.map(abs).max() ?? 1
-    assertClose(logits, reference.logits, atol: 1e-4 * scale)
+    assertClose(logits, expected, atol: 1e-4 * (expected.map(abs).max() ?? 1))
+    return model
   }
 
   /// `export --compact` of a structured run: the dead channels are gone, the logits are the
@@ -191,19 +197,10 @@ final class ExportTests: XCTestCase {
       let logits: [Double]
     }
     let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: fixtures.appendingPathComponent("compact_pytorch.json")))
-    var data = DemoConfig().data
-    data.trainCount = 50
-    data.testCount = 10
     let path = fixtures.appendingPathComponent("compacted_cifar_resnet8.safetensors").path
-    let model = try ModelFile.load(path, kind: nil, for: try data.make().make())
+    let model = try assertLogitsMatchPyTorch(path, inputShape: reference.input_shape, logits: reference.logits)
     XCTAssertEqual(model.parameterCount, reference.parameters)
     XCTAssertEqual(try ModelFileMetadata.read(path)?.widths, ChannelWidths(reference.widths))
-    model.eval()
-    let n = reference.input_shape.reduce(1, *)
-    let x = try Tensor(SplitMix64.uniforms(stream: 1 << 20, count: n).map { Float(2 * $0 - 1) }, shape: reference.input_shape)
-    let logits = try model(x).to(.float64).toArray(Double.self)
-    let scale = reference.logits.map(abs).max() ?? 1
-    assertClose(logits, reference.logits, atol: 1e-4 * scale)
   }
 
   /// `{'state_dict': {'module.…': …}, 'epoch': 3}` as training scripts save it: unwrapped, with notes.
