@@ -161,8 +161,7 @@ for name in options.models {
   let denseCost = try ModelCost(of: dense, inputShape: shape)
   /// A fresh copy of the dense model with its masks.
   func prunableCopy() throws -> (any ChannelCompactable, SparsityMasks) {
-    guard let copy = try dense.rebuilt(widths: .nominal) as? any ChannelCompactable else { throw TorchError("\(name) cannot be rebuilt") }
-    try copy.loadStateDict(dense.stateDict())
+    guard let copy = try dense.copy() as? any ChannelCompactable else { throw TorchError("\(name) cannot be copied") }
     return (copy, try SparsityMasks(model: copy))
   }
   func compactedStage(_ model: any ChannelCompactable, label: String) throws -> (label: String, model: any Module, cost: ModelCost) {

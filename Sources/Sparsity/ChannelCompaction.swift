@@ -25,10 +25,9 @@ public struct CompactionResult {
 public enum ChannelCompaction {
   public static func compact(_ model: any ChannelCompactable) throws -> CompactionResult {
     let topology = model.channelTopology
-    let state = Dictionary(model.stateDict().filter { !$0.name.hasSuffix("weight_mask") }.map { ($0.name, $0.tensor) },
-                           uniquingKeysWith: { a, _ in a })
+    let entries = model.stateDict().filter { !$0.name.hasSuffix("weight_mask") }
+    let state = Dictionary(entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
     let kept = try keptChannels(of: topology, state: state)
-    var compacted: [(name: String, tensor: Tensor)] = []
     var widths: [String: Int] = [:]
     var replaced: [String: Tensor] = [:]
     try Torch.withNoGrad {
@@ -50,9 +49,7 @@ public enum ChannelCompaction {
         replaced["\(layer.name).weight"] = weight
       }
     }
-    for (name, tensor) in model.stateDict() where !name.hasSuffix("weight_mask") {
-      compacted.append((name, replaced[name] ?? tensor))
-    }
+    let compacted = entries.map { (name: $0.name, tensor: replaced[$0.name] ?? $0.tensor) }
     let result = try model.rebuilt(widths: ChannelWidths(widths))
     try result.loadStateDict(compacted)
     result.train(model.isTraining)

@@ -8,9 +8,7 @@ public enum BatchNormFolding {
   /// An evaluation-only copy of `model` with its BatchNorms folded (the model is not changed).
   /// Throws when the copy is put in training mode and run.
   public static func folded(_ model: any ChannelCompactable) throws -> any Module {
-    let copy = try model.rebuilt(widths: model.channelWidths)
-    if let first = model.parameters().first { try copy.to(first.dtype, device: first.device) }
-    try copy.loadStateDict(model.stateDict().filter { !$0.name.hasSuffix("weight_mask") }, strict: false)
+    let copy = try model.copy()
     let modules = Dictionary(copy.namedModules().map { ($0.name, $0.module) }, uniquingKeysWith: { a, _ in a })
     try Torch.withNoGrad {
       for layer in model.channelTopology.layers {
@@ -22,7 +20,6 @@ public enum BatchNormFolding {
         bn.isFolded = true
       }
     }
-    if model.parameters().contains(where: { $0.rank == 4 && $0.isChannelsLast }) { try copy.toChannelsLast() }
     copy.eval()
     return copy
   }

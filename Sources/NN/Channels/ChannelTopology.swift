@@ -1,3 +1,5 @@
+import Torch
+
 /// The activation applied to a layer's output (after its BatchNorm) before anything else reads it.
 public enum ChannelActivation: Sendable {
   case none, relu, relu6
@@ -63,4 +65,18 @@ public protocol ChannelCompactable: Module {
   /// The same architecture with the layer widths in `widths` (nominal elsewhere), freshly
   /// initialized. Throws when the widths break the architecture (a residual sum of unequal widths).
   func rebuilt(widths: ChannelWidths) throws -> any Module
+}
+
+extension ChannelCompactable {
+  /// A separate model with the same widths, weights and buffers (masks left out), dtype, device,
+  /// memory layout and mode.
+  public func copy() throws -> any Module {
+    let copy = try rebuilt(widths: channelWidths)
+    let parameters = parameters()
+    if let first = parameters.first { try copy.to(first.dtype, device: first.device) }
+    try copy.loadStateDict(stateDict().filter { !$0.name.hasSuffix("weight_mask") })
+    if parameters.contains(where: { $0.rank == 4 && $0.isChannelsLast }) { try copy.toChannelsLast() }
+    copy.train(isTraining)
+    return copy
+  }
 }
