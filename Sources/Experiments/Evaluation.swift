@@ -1,4 +1,5 @@
 import Datasets
+import Fairness
 import NN
 import Torch
 
@@ -13,20 +14,32 @@ public struct SplitPredictions: @unchecked Sendable {
 }
 
 public enum Evaluator {
-  /// Runs `model` over `split` without gradients and restores its previous training mode.
-  public static func predict(_ model: any Module, on split: GroupedSplit, batchSize: Int = 256) throws -> SplitPredictions {
+  /// Runs `model` over `split` without gradients and restores its previous training mode. With
+  /// a `group` of several ranks, each rank runs its part of every batch and every rank returns
+  /// the whole split's results, in the split's order.
+  public static func predict(_ model: any Module, on split: GroupedSplit, batchSize: Int = 256,
+                             group: ProcessGroup? = nil) throws -> SplitPredictions {
     let wasTraining = model.isTraining
     model.eval()
     defer { model.train(wasTraining) }
     var correct: [Tensor] = []
     var losses: [Tensor] = []
-    let loader = try DataLoader(try split.withoutAugmentation, batchSize: batchSize, prefetch: split.prefetchDepth)
+    let ranks = group.flatMap { $0.worldSize > 1 ? (rank: $0.rank, count: $0.worldSize) : nil }
+    let loader = try DataLoader(try split.withoutAugmentation, batchSize: batchSize * (ranks?.count ?? 1),
+                                prefetch: split.prefetchDepth, shard: ranks)
     let batches = loader.batches(epoch: 0)
     try Torch.withNoGrad {
       while let b = try batches.next() {
-        let logits = try model(b.inputs)
-        correct.append(try logits.argmax(dim: 1).eq(b.targets))
-        losses.append(try Tensor.crossEntropy(logits, targets: b.targets, reduction: .none))
+        let shard = try BatchShard(localCount: b.targets.count, group: group)
+        // A short last batch can leave a rank nothing to run.
+        var c = try Tensor.zeros([0], dtype: .bool), l = try Tensor.zeros([0], dtype: model.parameters().first?.dtype ?? .float32)
+        if shard.localCount > 0 {
+          let logits = try model(b.inputs)
+          c = try logits.argmax(dim: 1).eq(b.targets)
+          l = try Tensor.crossEntropy(logits, targets: b.targets, reduction: .none)
+        }
+        correct.append(try shard.gather(c))
+        losses.append(try shard.gather(l))
       }
     }
     return SplitPredictions(correct: try Tensor.cat(correct), losses: try Tensor.cat(losses))

@@ -10,10 +10,10 @@ enum JSONLines {
     try AtomicFileWriter.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
   }
 
-  /// The items of `url` that `keep` accepts (none when the file is absent); an unreadable line
-  /// is an error naming the file and line.
-  static func read<T: Decodable>(_ type: T.Type, from url: URL, keep: (T) -> Bool) throws -> [T] {
-    guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+  /// The items that `keep` accepts among a file's `bytes` (nil: the file is absent, no items),
+  /// read from `source`; an unreadable line is an error naming the file and line.
+  static func read<T: Decodable>(_ type: T.Type, from bytes: [UInt8]?, source url: URL, keep: (T) -> Bool) throws -> [T] {
+    guard let bytes, let text = String(validating: bytes, as: UTF8.self) else { return [] }
     var items: [T] = []
     for (n, line) in text.split(separator: "\n").enumerated() {
       do {

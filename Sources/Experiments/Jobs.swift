@@ -29,15 +29,27 @@ public enum Jobs {
   /// dense model) is resumed, or only read when finished; one holding another run is refused
   /// unless `overwrite`.
   @discardableResult
+  /// `processGroup`: this process's rank of a data-parallel run (see `PruneRun.processGroup`).
   public static func prune(data: DataSpec, denseFile: String, config: RunConfig, output: String, overwrite: Bool = false,
-                           progress: ProgressReporter = ProgressReporter()) throws -> RunReport? {
+                           processGroup: ProcessGroup? = nil, progress: ProgressReporter = ProgressReporter()) throws -> RunReport? {
     let dataset = try data.load(notes: progress.line)
     let dense = try ModelFile.load(denseFile, kind: config.model, for: dataset, notes: progress.line)
     let run = try PruneRun(config: config, data: dataset, directory: URL(fileURLWithPath: output), progress: progress)
     run.dataSpec = data
     run.denseFile = denseFile
     run.overwrite = overwrite
+    run.processGroup = processGroup
     return try run.run(dense: dense)
+  }
+
+  /// The data-parallel group that `torchrun`'s environment variables (`RANK`, `WORLD_SIZE`,
+  /// `MASTER_ADDR`, `MASTER_PORT`, as `fairprune launch` sets them) describe, joined now; nil
+  /// for a single process. Collectives that wait longer than `timeout` seconds fail, so a rank
+  /// that dies stops the others instead of hanging them.
+  public static func processGroup(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                  timeout: Double = 300) throws -> ProcessGroup? {
+    guard timeout.isFinite, timeout > 0 else { throw ConfigError("the rendezvous timeout must be a positive number of seconds, got \(timeout)") }
+    return try ProcessGroup.fromEnvironment(environment, timeout: timeout)
   }
 
   /// The per-group accuracy table of the model in `modelFile` on every split of `data`; the

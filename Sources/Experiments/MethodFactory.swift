@@ -3,14 +3,16 @@ import Fairness
 import NN
 import Optim
 import Sparsity
+import Torch
 
 extension RunConfig {
   /// The fine-tuning method this config names, over `model` with the `primal` optimizer; the one
   /// place where config settings reach a method.
-  /// `masks`: the run's masks over the prunable layers (BiFP learns them).
+  /// `masks`: the run's masks over the prunable layers (BiFP learns them). `processGroup`: the
+  /// ranks that share each batch under data parallelism (`primal` then averages gradients).
   public func makeMethod(model: any Module, primal: any Optimizer, groups: GroupSpec, dense: DenseReference,
-                         masks: SparsityMasks? = nil) throws -> any FineTuningMethod {
-    let objective = FineTuningObjective(model: model, weightDecay: weightDecay, scope: weightDecayScope)
+                         masks: SparsityMasks? = nil, processGroup: ProcessGroup? = nil) throws -> any FineTuningMethod {
+    let objective = FineTuningObjective(model: model, weightDecay: weightDecay, scope: weightDecayScope, processGroup: processGroup)
     let options = groupConstraintOptions
     switch method {
     case .nft, .nftES, .fairgrape:

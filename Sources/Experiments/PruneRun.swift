@@ -26,6 +26,17 @@ public final class PruneRun {
   public var denseFile: String?
   /// Replace a run with other settings in `directory` instead of refusing it.
   public var overwrite = false
+  /// The ranks of a data-parallel run (nil, or one rank: a single process). Every rank calls
+  /// `run` with the same settings, data and dense model (checked); each trains on its part of
+  /// every global batch, and the global batch's losses, group statistics and replay-buffer
+  /// entries are exchanged so that weights, multipliers and buffers stay identical on every rank
+  /// (checked after each epoch). Rank 0 alone reads and writes the run folder; what it reads on
+  /// resume reaches the others by broadcast, so hosts need not share a file system.
+  public var processGroup: ProcessGroup?
+  /// The group when it has several ranks.
+  var group: ProcessGroup? { processGroup.flatMap { $0.worldSize > 1 ? $0 : nil } }
+  /// Whether this process writes the run folder (rank 0).
+  var writes: Bool { (group?.rank ?? 0) == 0 }
 
   public init(config: RunConfig, data: GroupedDataset, directory: URL, progress: ProgressReporter = ProgressReporter()) throws {
     try config.validate()
@@ -43,19 +54,14 @@ public final class PruneRun {
   @discardableResult
   public func run(dense: any Module) throws -> RunReport? {
     Torch.threadCount = config.threads
-    // Nothing in the folder changes before the invocation is checked against the run it holds.
-    let folder = RunFolder(directory: directory)
     let inputs = RunFolder.Inputs(denseFile: denseFile ?? "(in memory)", denseDigest: try NamedTensors.digest(dense.stateDict()),
                                   dataDigest: try dataDigest())
-    let state = try folder.check(config: config, data: dataSpec, inputs: inputs, overwrite: overwrite)
-    if state == .finished {
+    if let group { try checkDataParallel(group, inputs: inputs) }
+    if try prepareFolder(inputs: inputs) == .finished {
       progress.line("\(directory.path) holds this run, finished; its report is unchanged")
-      return try RunReport.load(directory: directory)
+      let bytes = writes ? Array(try Data(contentsOf: file("report.json"))) : nil
+      return try JSONDecoder().decode(RunReport.self, from: Data(try group?.broadcast(bytes: bytes) ?? bytes ?? []))
     }
-    try folder.prepare(overwrite: overwrite)
-    try AtomicFileWriter.write(try ConfigFile.json(config), to: file("config.json"))
-    try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(inputs), to: file("inputs.json"))
-    if let dataSpec { try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(dataSpec), to: file("data.json")) }
     let names = config.groupAttributes.isEmpty ? data.info.attributes.map(\.name) : config.groupAttributes
     let groups = try GroupSpec(info: data.info, attributeNames: names, mode: config.groupMode)
     // Group ids of every split, computed once for the whole run.
@@ -64,7 +70,7 @@ public final class PruneRun {
     // for the dense metrics when they are not cached yet.
     var heldOutDense: [String: SplitPredictions] = [:]
     for (name, split) in splits where name != "train" {
-      heldOutDense[name] = try Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize)
+      heldOutDense[name] = try Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize, group: group)
     }
     let densePerformance = try denseMetrics(dense, groups: groups, groupIDs: groupIDs, heldOut: heldOutDense)
 
@@ -75,7 +81,7 @@ public final class PruneRun {
     let sgd = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
                       nesterov: config.nesterov)
     let masks = try SparsityMasks(model: model)
-    let optimizer = MaskedOptimizer(sgd, masks: masks)
+    let optimizer = MaskedOptimizer(group.map { DataParallelOptimizer(sgd, group: $0) } ?? sgd, masks: masks)
     let schedule = try config.makeSchedule()
     let lrSchedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
                                        totalEpochs: config.epochs)
@@ -87,12 +93,12 @@ public final class PruneRun {
     }
     let pruner = try config.makePruner(model: model, data: data, groups: groups)
     let tuner = try config.makeMethod(model: model, primal: optimizer, groups: groups,
-                                      dense: try DenseReference(densePerformance["train"]!), masks: masks)
+                                      dense: try DenseReference(densePerformance["train"]!), masks: masks, processGroup: group)
 
     var history: [EpochMetrics] = []
     var steps: [StepLog] = []
     var startEpoch = 0
-    if let resumed = try resume(model: model, masks: masks, tuner: tuner) {
+    if let resumed = try resume(from: try savedProgress(), model: model, masks: masks, tuner: tuner) {
       startEpoch = resumed.epoch + 1
       history = resumed.history
       steps = resumed.steps
@@ -105,7 +111,8 @@ public final class PruneRun {
       return stride(from: 0, to: flat.count, by: width).map { Int(flat[$0]) }  // the first attribute's group under .separate
     } : nil
     let loader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 7919,
-                                prefetch: data.train.prefetchDepth, strata: strata)
+                                prefetch: data.train.prefetchDepth, strata: strata,
+                                shard: group.map { (rank: $0.rank, count: $0.worldSize) })
     let recalibrationLoader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 15_485_863,
                                              prefetch: data.train.prefetchDepth)
     progress.begin()
@@ -132,6 +139,9 @@ public final class PruneRun {
                           "lower learning_rate (\(config.learningRate)) or dual_learning_rate (\(config.dualLearningRate))")
       }
       let sparsity = try masks.report().fraction
+      // Each rank's BatchNorm running statistics followed its own batches; rank 0's become every
+      // rank's, which is what PyTorch DDP's per-forward buffer broadcast ends with.
+      if let group { try group.broadcast(model.namedBuffers().map(\.tensor)) }
       if config.bnRecalibrationBatches > 0 {
         // Its own order per epoch, so the training batches stay those of an unrecalibrated run.
         let recalibration = recalibrationLoader.batches(epoch: epoch)
@@ -145,7 +155,7 @@ public final class PruneRun {
       }
       let multiplierMax = try tuner.multipliers().map { try $0.max().item() }
       for (name, split) in splits {
-        let predictions = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize)
+        let predictions = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize, group: group)
         let sparse = try performance(predictions, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
         var metrics = try DisparityMetrics(dense: densePerformance[name]!, sparse: sparse, spec: groups, tolerance: config.tolerance,
                                            unconstrained: unconstrained)
@@ -160,7 +170,7 @@ public final class PruneRun {
       }
       // The model the report will describe so far (selection rules are prefix-consistent), written
       // before the checkpoint so that a resumed run never skips it.
-      if epoch >= config.lastPruningEpoch, try selectedEpoch(history: history, through: epoch).epoch == epoch {
+      if writes, epoch >= config.lastPruningEpoch, try selectedEpoch(history: history, through: epoch).epoch == epoch {
         var metadata = ModelFileMetadata(architecture: config.model, for: data)
         metadata.numClasses = ModelKind.classifier(of: model)?.tensor.size(0) ?? metadata.numClasses
         metadata.sparsity = sparsity
@@ -168,7 +178,11 @@ public final class PruneRun {
         metadata.groups = groups.groupNames
         try ModelFile.save(model, metadata: metadata, to: file("model.safetensors").path)
       }
-      try checkpoint(epoch: epoch, model: model, tuner: tuner, history: history, steps: steps)
+      if let group {
+        try group.requireIdentical(try NamedTensors.digest(model.stateDict() + tuner.state()),
+                                   what: "the weights, masks, multipliers, replay buffers and optimizer state after epoch \(epoch + 1)")
+      }
+      if writes { try checkpoint(epoch: epoch, model: model, tuner: tuner, history: history, steps: steps) }
       let train = history.last { $0.split == "train" }!.metrics
       progress.epochLine(String(format: "%@ epoch %d/%d: sparsity %.3f, train acc %.2f%%, train max ψ %.2f%%, train Ψ_PW %.2f%%",
                                 config.method.rawValue, epoch + 1, config.epochs, sparsity, 100 * train.accuracy,
@@ -177,6 +191,7 @@ public final class PruneRun {
       if epoch == stopAfterEpoch { return nil }
     }
     let report = try makeReport(history: history, groups: groups)
+    guard writes else { return report }
     try AtomicFileWriter.write(Data(ReportMarkdown.render([report]).utf8), to: file("report.md"))
     let plots = [("excess_gap.svg", ReportPlots.excessGapCurves(history, method: config.method.rawValue, tolerance: config.tolerance)),
                  ("accuracy.svg", ReportPlots.accuracyCurves(history, method: config.method.rawValue))]
@@ -188,6 +203,54 @@ public final class PruneRun {
 
   func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
+  /// Checks the folder against this invocation (nothing in it changes before) and, unless it
+  /// holds this run finished, prepares it and writes the settings. Rank 0 does the work and
+  /// tells the others its outcome, so that they stop with it instead of waiting for it.
+  func prepareFolder(inputs: RunFolder.Inputs) throws -> RunFolder.State {
+    var outcome: Result<RunFolder.State, Error> = .success(.fresh)
+    if writes {
+      outcome = Result {
+        let folder = RunFolder(directory: directory)
+        let state = try folder.check(config: config, data: dataSpec, inputs: inputs, overwrite: overwrite)
+        guard state != .finished else { return state }
+        try folder.prepare(overwrite: overwrite)
+        try AtomicFileWriter.write(try ConfigFile.json(config), to: file("config.json"))
+        try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(inputs), to: file("inputs.json"))
+        if let dataSpec { try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(dataSpec), to: file("data.json")) }
+        return state
+      }
+    }
+    guard let group else { return try outcome.get() }
+    let message: String
+    switch outcome {
+    case .success(let state): message = state == .finished ? "finished" : "go"
+    case .failure(let error): message = "error: \(error)"
+    }
+    let shared = String(decoding: try group.broadcast(bytes: Array(message.utf8)) ?? [], as: UTF8.self)
+    if writes { return try outcome.get() }
+    if shared == "finished" { return .finished }
+    guard shared == "go" else { throw ConfigError("rank 0 stopped the run: \(shared.dropFirst("error: ".count))") }
+    return .fresh
+  }
+
+  /// Refuses what data parallelism cannot run exactly, and checks that every rank was started
+  /// with the same settings, dense model and data.
+  func checkDataParallel(_ group: ProcessGroup, inputs: RunFolder.Inputs) throws {
+    if config.method == .bifp {
+      throw ConfigError("method = bifp runs in one process: its mask scores are not data-parallel yet; start it without WORLD_SIZE")
+    }
+    let n = group.worldSize, rest = data.train.count % config.batchSize
+    guard config.batchSize >= n, rest == 0 || rest >= n else {
+      throw ConfigError("batch_size = \(config.batchSize) over \(n) ranks leaves a rank without samples (\(data.train.count) training "
+                        + "samples, a last batch of \(rest)); choose a batch size of at least \(n) whose last batch has at least \(n) samples")
+    }
+    var settings = config
+    settings.threads = 0  // each host may use its own thread count
+    let text = String(decoding: try ConfigFile.json(settings), as: UTF8.self)
+    try group.requireIdentical(text + "\ndense " + inputs.denseDigest + "\ndata " + inputs.dataDigest,
+                               what: "the settings, dense model or data (start every rank with the same command and files)")
+  }
+
   /// The digest of every split's content, as hex.
   func dataDigest() throws -> String {
     try splits.map { String(format: "%@:%016llx", $0.name, try $0.split.fingerprint()) }.joined(separator: " ")
@@ -197,17 +260,18 @@ public final class PruneRun {
   func denseMetrics(_ dense: any Module, groups: GroupSpec, groupIDs: [String: Tensor],
                     heldOut: [String: SplitPredictions]) throws -> [String: SplitPerformance] {
     let url = file("dense_metrics.json")
-    if let data = try? Data(contentsOf: url),
+    // Under data parallelism only rank 0 could read the cache; every rank computes instead.
+    if group == nil, let data = try? Data(contentsOf: url),
        let cached = try? JSONDecoder().decode([String: SplitPerformance].self, from: data),
        Set(cached.keys) == Set(splits.map(\.name)) {
       return cached
     }
     var result: [String: SplitPerformance] = [:]
     for (name, split) in splits {
-      let predictions = try heldOut[name] ?? Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize)
+      let predictions = try heldOut[name] ?? Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize, group: group)
       result[name] = try performance(predictions, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
     }
-    try AtomicFileWriter.write(try ConfigFile.encoder().encode(result), to: url)
+    if writes { try AtomicFileWriter.write(try ConfigFile.encoder().encode(result), to: url) }
     return result
   }
 
@@ -225,13 +289,24 @@ public final class PruneRun {
     try SafeTensors.write(tensors.map { ($0.name, $0.tensor) }, metadata: ["epoch": "\(epoch)", "method": config.method.rawValue], to: file("checkpoint.safetensors"))
   }
 
-  /// Restores the last checkpoint of this directory, if any, with the metrics and step logs
-  /// recorded up to it.
-  func resume(model: any Module, masks: SparsityMasks, tuner: any FineTuningMethod) throws
+  /// What a resume reads from the folder (checkpoint, metrics.jsonl, steps.jsonl; absent files
+  /// left out): read by rank 0 and broadcast to every rank.
+  func savedProgress() throws -> [String: [UInt8]] {
+    var files: [String: [UInt8]] = [:]
+    for name in ["checkpoint.safetensors", "metrics.jsonl", "steps.jsonl"] {
+      let bytes = writes ? (try? Data(contentsOf: file(name))).map(Array.init) : nil
+      files[name] = try group.map { try $0.broadcast(bytes: bytes) } ?? bytes
+    }
+    return files
+  }
+
+  /// Restores the checkpoint among `saved` (see `savedProgress`), if any, with the metrics and
+  /// step logs recorded up to it.
+  func resume(from logs: [String: [UInt8]], model: any Module, masks: SparsityMasks, tuner: any FineTuningMethod) throws
     -> (epoch: Int, history: [EpochMetrics], steps: [StepLog])? {
     let url = file("checkpoint.safetensors")
-    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-    let saved = try SafeTensors.read(from: url)
+    guard let bytes = logs[url.lastPathComponent] else { return nil }
+    let saved = try SafeTensors.read(data: Data(bytes), source: url.path)
     guard let epochText = saved.metadata["epoch"], let epoch = Int(epochText) else {
       throw ConfigError("\(url.path): checkpoint has no epoch in its metadata")
     }
@@ -241,8 +316,8 @@ public final class PruneRun {
     try model.loadStateDict(NamedTensors.entries(saved.tensors, under: "model."))
     try masks.refresh()
     try tuner.loadState(NamedTensors.entries(saved.tensors, under: "tuner."))
-    let history = try JSONLines.read(EpochMetrics.self, from: file("metrics.jsonl")) { $0.epoch <= epoch }
-    let steps = try JSONLines.read(StepLog.self, from: file("steps.jsonl")) { $0.epoch <= epoch }
+    let history = try JSONLines.read(EpochMetrics.self, from: logs["metrics.jsonl"], source: file("metrics.jsonl")) { $0.epoch <= epoch }
+    let steps = try JSONLines.read(StepLog.self, from: logs["steps.jsonl"], source: file("steps.jsonl")) { $0.epoch <= epoch }
     // Both logs are written before the checkpoint, so each must cover every finished epoch.
     for e in 0...epoch {
       let missing = splits.map(\.name).filter { name in !history.contains { $0.epoch == e && $0.split == name } }

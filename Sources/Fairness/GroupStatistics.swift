@@ -35,10 +35,17 @@ public struct GroupStatistics: @unchecked Sendable {
     let flat = try GroupMembership.flatten(groupIDs: groupIDs, values: GroupMembership.floating(values),
                                            numGroups: numGroups, what: "group statistics")
     let v = flat.values!
-    self.numGroups = numGroups
-    sums = try Tensor.zeros([numGroups], dtype: v.dtype, device: v.device).scatterAdd(dim: 0, index: flat.ids, source: v)
-    counts = try flat.ids.bincount(minLength: numGroups)
-    means = try sums / counts.clamp(min: 1).to(v.dtype)
+    try self.init(sums: try Tensor.zeros([numGroups], dtype: v.dtype, device: v.device).scatterAdd(dim: 0, index: flat.ids, source: v),
+                  counts: try flat.ids.bincount(minLength: numGroups))
+  }
+
+  /// Statistics from per-group `sums` and int64 `counts` already reduced (e.g. over the ranks of
+  /// a data-parallel batch).
+  init(sums: Tensor, counts: Tensor) throws {
+    numGroups = counts.count
+    self.sums = sums
+    self.counts = counts
+    means = try sums / counts.clamp(min: 1).to(sums.dtype)
   }
 
   /// Whether each group has at least one sample in the batch, bool [numGroups].

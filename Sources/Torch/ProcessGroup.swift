@@ -60,25 +60,69 @@ public final class ProcessGroup: @unchecked Sendable {
   /// dtype travel together in one flat bucket (one collective per dtype, as DDP buckets
   /// gradients); every rank must pass the same shapes and dtypes in the same order.
   public func allReduceSum(_ tensors: [Tensor]) throws {
-    try Torch.withNoGrad {
-      var dtypes: [DType] = []
-      for t in tensors where !dtypes.contains(t.dtype) { dtypes.append(t.dtype) }
-      for dtype in dtypes {
-        let members = tensors.filter { $0.dtype == dtype }
-        let bucket = try Tensor.cat(members.map { try $0.detached().reshaped([-1]) }).contiguous()
-        try check(ct_pg_allreduce_sum(handle, bucket.handle))
-        var offset = 0
-        for t in members {
-          try t.copy_(bucket.slice(dim: 0, start: offset, end: offset + t.count).reshaped(t.shape))
-          offset += t.count
-        }
-      }
-    }
+    try bucketed(tensors) { try check(ct_pg_allreduce_sum(self.handle, $0.handle)) }
   }
 
   /// Copies rank `root`'s `tensor` into `tensor` on every rank (in place).
   public func broadcast(_ tensor: Tensor, root: Int = 0) throws {
     try check(ct_pg_broadcast(handle, tensor.handle, Int32(root)))
+  }
+
+  /// Copies rank `root`'s values of every tensor into it on every rank (in place), one bucket
+  /// per dtype: for model buffers such as BatchNorm's running statistics.
+  public func broadcast(_ tensors: [Tensor], root: Int = 0) throws {
+    try bucketed(tensors) { try check(ct_pg_broadcast(self.handle, $0.handle, Int32(root))) }
+  }
+
+  /// Rank `root`'s bytes (nil included) on every rank: for files only rank 0 can read, such as
+  /// a checkpoint on its disk. Every rank calls it; the others' `bytes` are ignored.
+  public func broadcast(bytes: [UInt8]?, root: Int = 0) throws -> [UInt8]? {
+    let length = try Tensor([Int64(rank == root ? bytes.map { $0.count } ?? -1 : 0)])
+    try broadcast(length, root: root)
+    let n = Int(try length.toArray(Int64.self)[0])
+    guard n >= 0 else { return nil }
+    guard n > 0 else { return [] }
+    let payload = rank == root ? try Tensor(bytes ?? []) : try Tensor.zeros([n], dtype: .uint8)
+    try broadcast(payload, root: root)
+    return try payload.toArray(UInt8.self)
+  }
+
+  /// Throws, on every rank, unless every rank passes the same `value` (rank 0's is the
+  /// reference): a check that replicas are identical (inputs, weights, multipliers). The
+  /// message names `what`, the ranks that differ and, on those ranks, both values.
+  public func requireIdentical(_ value: String, what: String) throws {
+    let reference = String(decoding: try broadcast(bytes: Array(value.utf8)) ?? [], as: UTF8.self)
+    var flags = [Int64](repeating: 0, count: worldSize)
+    flags[rank] = reference == value ? 0 : 1
+    let differing = try Tensor(flags)
+    try allReduceSum([differing])
+    let ranks = try differing.toArray(Int64.self).enumerated().filter { $0.element != 0 }.map(\.offset)
+    guard ranks.isEmpty else {
+      let detail = reference == value ? "" : ": rank 0 has \(reference), rank \(rank) has \(value)"
+      let who = ranks.count == 1 ? "rank \(ranks[0]) differs" : "ranks \(ranks.map(String.init).joined(separator: ", ")) differ"
+      throw TorchError("\(who) from rank 0 on \(what)\(detail)")
+    }
+  }
+
+  /// Runs `collective` in place on one flat, contiguous bucket per dtype of `tensors` and copies
+  /// the results back. Gloo has no booleans: bool tensors travel as uint8 (a sum then reads as
+  /// a logical or).
+  func bucketed(_ tensors: [Tensor], _ collective: (Tensor) throws -> Void) throws {
+    try Torch.withNoGrad {
+      var dtypes: [DType] = []
+      for t in tensors where !dtypes.contains(t.dtype) { dtypes.append(t.dtype) }
+      for dtype in dtypes {
+        let members = tensors.filter { $0.dtype == dtype }
+        var bucket = try Tensor.cat(members.map { try $0.detached().reshaped([-1]) }).contiguous()
+        if dtype == .bool { bucket = try bucket.to(.uint8) }
+        try collective(bucket)
+        var offset = 0
+        for t in members {
+          try t.copy_(bucket.slice(dim: 0, start: offset, end: offset + t.count).reshaped(t.shape).to(dtype))
+          offset += t.count
+        }
+      }
+    }
   }
 
   /// Returns when every rank has called it.

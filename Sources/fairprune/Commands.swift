@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Foundation
 
 extension ModelKind: ExpressibleByArgument {}
 extension MethodKind: ExpressibleByArgument {}
@@ -123,6 +124,8 @@ struct Prune: ParsableCommand {
   @Option(help: "Config file (JSON or YAML).") var config: String?
   @Option(help: "Run directory: a run with the same settings, data and dense model resumes (or, finished, is only read); another run there is refused.") var output: String
   @Flag(help: "Replace a run with other settings in --output instead of refusing it.") var overwrite = false
+  @Option(help: "Data-parallel runs (RANK/WORLD_SIZE set, e.g. by 'fairprune launch'): seconds a rank waits for the others before it stops with an error.")
+  var distTimeout: Double = 300
   @Option(help: "Method: \(choices(MethodKind.self)) (\(defaults.method.rawValue)).") var method: MethodKind?
   @Option(help: "Architecture of the dense model (the one its file names, else \(defaults.model.rawValue)).") var model: ModelKind?
   @Option(help: "Target sparsity in [0, 1) (\(defaults.sparsity)).") var sparsity: Double?
@@ -258,7 +261,10 @@ struct Prune: ParsableCommand {
 
   func run() throws {
     let c = try resolved()
-    if let report = try library({ try Jobs.prune(data: data.spec, denseFile: dense, config: c, output: output, overwrite: overwrite) }) {
+    let group = try library { try Jobs.processGroup(timeout: distTimeout) }
+    let lead = (group?.rank ?? 0) == 0  // the other ranks of a data-parallel run stay quiet
+    if let report = try library({ try Jobs.prune(data: data.spec, denseFile: dense, config: c, output: output, overwrite: overwrite,
+                                                 processGroup: group, progress: ProgressReporter(enabled: lead)) }), lead {
       print(ReportMarkdown.render([report]))
     }
   }
@@ -341,5 +347,33 @@ struct Diagnose: ParsableCommand {
     print(try library {
       try Jobs.diagnose(data: data.spec, denseFile: dense, sparseFile: sparse, model: model, split: split, options: options, output: output)
     })
+  }
+}
+
+struct Launch: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run a command data-parallel: start its ranks on this host, as torchrun does.",
+    discussion: """
+      Each rank is this fairprune with RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT set; \
+      ranks rendezvous at MASTER_ADDR:MASTER_PORT (rank 0 serves it) and exchange gradients over Gloo. \
+      Several hosts: run the same launch on each with --nnodes, its --node-rank and rank 0's host as --master-addr. \
+      If one rank fails, the others are stopped. Example: fairprune launch --nproc 2 -- prune --dense dense.safetensors --threads 1 --output runs/dp
+      """)
+  @Option(help: "Ranks on this host.") var nproc: Int = 2
+  @Option(help: "Hosts in the job.") var nnodes: Int = 1
+  @Option(help: "This host's index in 0..<nnodes.") var nodeRank: Int = 0
+  @Option(help: "Address of the host of rank 0.") var masterAddr: String = "127.0.0.1"
+  @Option(help: "Port of the rendezvous on the host of rank 0.") var masterPort: Int = 29500
+  @Argument(parsing: .postTerminator, help: "The fairprune command and its options, after --.") var command: [String] = []
+
+  func run() throws {
+    var launcher = Launcher(command: command)
+    launcher.processesPerHost = nproc
+    launcher.hosts = nnodes
+    launcher.hostIndex = nodeRank
+    launcher.masterAddress = masterAddr
+    launcher.masterPort = masterPort
+    let status = try library { try launcher.run(notes: { fputs($0 + "\n", stderr) }) }
+    if status != 0 { throw ExitCode(status) }
   }
 }

@@ -10,7 +10,7 @@ struct FairPrune: ParsableCommand {
     commandName: "fairprune",
     abstract: "Prune neural networks without letting any group pay for it.",
     version: FairPruneVersion.current,
-    subcommands: [Demo.self, Train.self, Prune.self, Sweep.self, Evaluate.self, Report.self, Export.self, Diagnose.self],
+    subcommands: [Demo.self, Train.self, Prune.self, Launch.self, Sweep.self, Evaluate.self, Report.self, Export.self, Diagnose.self],
     defaultSubcommand: Demo.self
   )
 

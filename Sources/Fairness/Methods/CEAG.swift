@@ -50,9 +50,9 @@ public final class CEAG: FineTuningMethod {
 
   @discardableResult
   public func step(inputs: Tensor, targets: Tensor, attributes: Tensor, mitigate: Bool) throws -> StepRecord {
-    guard mitigate else { return try solver.objectiveStep(try objective.evaluate(inputs: inputs, targets: targets), targets: targets) }
+    guard mitigate else { return try solver.objectiveStep(try objective.evaluate(inputs: inputs, targets: targets)) }
     let ids = try groups.groupIDs(attributes: attributes)
-    return try solver.constrainedStep(targets: targets) { record in
+    return try solver.constrainedStep { record in
       let f = try objective.evaluate(inputs: inputs, targets: targets)
       return (f, try constraintState(f, targets: targets, groupIDs: ids, record: record))
     }
@@ -61,14 +61,14 @@ public final class CEAG: FineTuningMethod {
   /// Proxies ψ̃_g on the groups in the batch and strict violations c_g on the valid groups; the
   /// batch's correctness enters the replay buffers only when `record`.
   func constraintState(_ f: FineTuningObjective.Evaluation, targets: Tensor, groupIDs: Tensor, record: Bool = true) throws -> ConstraintState {
-    let lossStats = try GroupStatistics(values: f.perSample, groupIDs: groupIDs, numGroups: groups.numGroups)
+    let lossStats = try f.batch.groupStatistics(values: f.perSample, groupIDs: groupIDs, numGroups: groups.numGroups)
     let present = try solver.restrict(lossStats.presentGroups())
     let overallLoss = reproduceInPlaceL2Quirk ? f.objective : f.meanLoss
     // ψ̃_g = (L_g − L_d,g) − (L − L_d); gradients flow through L_g and L.
     let proxy = try ((lossStats.means - dense.groupLoss) - (overallLoss - dense.loss)).indexSelect(dim: 0, index: present)
     let correct = try Torch.withNoGrad { try f.logits.argmax(dim: 1).eq(targets) }
     let (groupAccuracy, overallAccuracy, valid) = try accuracyEstimates(correct: correct, groupIDs: groupIDs, present: present,
-                                                                        record: record)
+                                                                        batch: f.batch, record: record)
     // c_g = (A_d,g − Â_g) − (A_d − Â) − ε
     let strictAll = try (dense.groupAccuracy - groupAccuracy) - (overallAccuracy * -1 + dense.accuracy) - tolerance
     let constrained = try solver.restrict(valid)
@@ -76,16 +76,18 @@ public final class CEAG: FineTuningMethod {
                                indices: present, strictIndices: constrained)
   }
 
-  /// Â_g, Â and the valid group set: full replay buffers (SPEC 3) or the groups in the batch. The
-  /// minibatch Â is the batch accuracy, sample-weighted like A_d.
-  func accuracyEstimates(correct: Tensor, groupIDs: Tensor, present: Tensor, record: Bool = true) throws -> (Tensor, Tensor, Tensor) {
+  /// Â_g, Â and the valid group set: full replay buffers (SPEC 3) or the groups in the (global)
+  /// batch. The minibatch Â is the batch accuracy, sample-weighted like A_d. Under data
+  /// parallelism the buffers receive the global batch in its order, identically on every rank.
+  func accuracyEstimates(correct: Tensor, groupIDs: Tensor, present: Tensor, batch: BatchShard,
+                         record: Bool = true) throws -> (Tensor, Tensor, Tensor) {
     if let buffer {
-      if record { try buffer.push(correct, groupIDs: groupIDs) }
+      if record { try buffer.push(batch.gather(correct), groupIDs: batch.gather(groupIDs)) }
       let e = try buffer.estimate()
       return (e.means, e.overall, e.fullGroups)
     }
-    let stats = try GroupStatistics(values: correct, groupIDs: groupIDs, numGroups: groups.numGroups)
-    return (try stats.means.to(.float32), try correct.to(.float32).mean(), present)
+    let stats = try batch.groupStatistics(values: correct, groupIDs: groupIDs, numGroups: groups.numGroups)
+    return (try stats.means.to(.float32), try batch.mean(correct.to(.float32)), present)
   }
 
   public func multipliers() throws -> Tensor? { try solver.multipliers() }

@@ -39,9 +39,9 @@ public final class EqualizedLoss: FineTuningMethod {
 
   @discardableResult
   public func step(inputs: Tensor, targets: Tensor, attributes: Tensor, mitigate: Bool) throws -> StepRecord {
-    guard mitigate else { return try solver.objectiveStep(try objective.evaluate(inputs: inputs, targets: targets), targets: targets) }
+    guard mitigate else { return try solver.objectiveStep(try objective.evaluate(inputs: inputs, targets: targets)) }
     let ids = try groups.groupIDs(attributes: attributes)
-    return try solver.constrainedStep(targets: targets) { record in
+    return try solver.constrainedStep { record in
       let f = try objective.evaluate(inputs: inputs, targets: targets)
       return (f, try constraintState(f, groupIDs: ids, record: record))
     }
@@ -50,14 +50,14 @@ public final class EqualizedLoss: FineTuningMethod {
   /// Proxies L_g − L (or |L_g − L|) on the groups in the batch and, with buffers, the strict
   /// values from the buffered losses; the batch's losses enter the buffers only when `record`.
   func constraintState(_ f: FineTuningObjective.Evaluation, groupIDs ids: Tensor, record: Bool) throws -> ConstraintState {
-    let lossStats = try GroupStatistics(values: f.perSample, groupIDs: ids, numGroups: groups.numGroups)
+    let lossStats = try f.batch.groupStatistics(values: f.perSample, groupIDs: ids, numGroups: groups.numGroups)
     let present = try solver.restrict(lossStats.presentGroups())
     let overall = reproduceInPlaceL2Quirk ? f.objective : f.meanLoss
     var proxyAll = try lossStats.means - overall
     if absolute { proxyAll = try proxyAll.abs() }
     let proxy = try proxyAll.indexSelect(dim: 0, index: present)
     guard let buffer else { return try ConstraintState(violation: proxy, indices: present) }
-    if record { try buffer.push(f.perSample.detached(), groupIDs: ids) }
+    if record { try buffer.push(f.batch.gather(f.perSample.detached()), groupIDs: f.batch.gather(ids)) }
     let estimate = try buffer.estimate()
     var strictAll = try estimate.means - estimate.overall
     if absolute { strictAll = try strictAll.abs() }

@@ -27,21 +27,27 @@ public struct FineTuningObjective {
   /// Coefficient wd of (wd/2)‖θ‖².
   public let weightDecay: Double
   public let scope: WeightDecayScope
+  /// The ranks that share each batch under data parallelism (nil: one process). Every value of
+  /// an `Evaluation` is then the global batch's, through `BatchShard`.
+  public let processGroup: ProcessGroup?
   let l2Parameters: [Tensor]
 
-  public init(model: any Module, weightDecay: Double = 1e-4, scope: WeightDecayScope = .all) {
+  public init(model: any Module, weightDecay: Double = 1e-4, scope: WeightDecayScope = .all, processGroup: ProcessGroup? = nil) {
     self.model = model
     self.weightDecay = weightDecay
     self.scope = scope
+    self.processGroup = processGroup
     l2Parameters = scope.parameters(of: model)
   }
 
   /// One training-mode forward pass.
   public struct Evaluation {
     public let logits: Tensor
-    /// Per-sample cross-entropy [B].
+    /// Per-sample cross-entropy [B] of this rank's samples.
     public let perSample: Tensor
-    /// Mean cross-entropy L (no L2 term).
+    /// This rank's share of the global batch (the whole batch in one process).
+    public let batch: BatchShard
+    /// Mean cross-entropy L over the global batch (no L2 term).
     public let meanLoss: Tensor
     /// f = L + (wd/2)‖θ‖².
     public let objective: Tensor
@@ -51,9 +57,10 @@ public struct FineTuningObjective {
     model.train()
     let logits = try model(inputs)
     let perSample = try Tensor.crossEntropy(logits, targets: targets, reduction: .none)
-    let meanLoss = try perSample.mean()
+    let batch = try BatchShard(localCount: targets.count, group: processGroup)
+    let meanLoss = try batch.mean(perSample)
     let objective = try l2Parameters.isEmpty || weightDecay == 0 ? meanLoss : meanLoss + l2Term()
-    return Evaluation(logits: logits, perSample: perSample, meanLoss: meanLoss, objective: objective)
+    return Evaluation(logits: logits, perSample: perSample, batch: batch, meanLoss: meanLoss, objective: objective)
   }
 
   /// (wd/2)·Σ‖θ‖² over the scope; pruned weights are stored as zeros and add nothing.

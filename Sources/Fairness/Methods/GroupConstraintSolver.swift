@@ -109,11 +109,11 @@ final class GroupConstraintSolver {
   }
 
   /// A step on the objective alone.
-  func objectiveStep(_ f: FineTuningObjective.Evaluation, targets: Tensor) throws -> StepRecord {
+  func objectiveStep(_ f: FineTuningObjective.Evaluation) throws -> StepRecord {
     try primal.zeroGrad()
     try f.objective.backward()
     try primal.step()
-    return StepRecord(loss: try f.meanLoss.item(), count: targets.count)
+    return StepRecord(loss: try f.meanLoss.item(), count: f.batch.globalCount)
   }
 
   /// One step of the update order on f + constraint terms. `evaluate(record)` runs the model on the
@@ -121,8 +121,7 @@ final class GroupConstraintSolver {
   /// the orders that measure again (alternating primal-dual, extragradient). `record` is true for
   /// exactly one call per step, the one whose strict violations the dual step uses first: only
   /// that call may push the batch into the replay buffers, so each sample enters them once.
-  func constrainedStep(targets: Tensor,
-                       evaluate: (_ record: Bool) throws -> (FineTuningObjective.Evaluation, ConstraintState)) throws -> StepRecord {
+  func constrainedStep(evaluate: (_ record: Bool) throws -> (FineTuningObjective.Evaluation, ConstraintState)) throws -> StepRecord {
     var calls = 0
     var first: (f: FineTuningObjective.Evaluation, state: ConstraintState)?
     let recordingCall = optimizer.order == .alternatingPrimalDual ? 1 : 0
@@ -133,7 +132,7 @@ final class GroupConstraintSolver {
       return ProblemState(loss: f.objective, observed: [(self.constraint, state)])
     })
     guard let first else { throw FairnessError("\(constraint.name): the update order evaluated nothing") }
-    var record = StepRecord(loss: try first.f.meanLoss.item(), count: targets.count)
+    var record = StepRecord(loss: try first.f.meanLoss.item(), count: first.f.batch.globalCount)
     record.lagrangian = try out.primalLagrangian?.item()
     if let lambda = try multipliers() {
       record.multiplierMax = try lambda.max().item()

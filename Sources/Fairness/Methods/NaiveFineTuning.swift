@@ -19,7 +19,7 @@ public final class NaiveFineTuning: FineTuningMethod {
     try primal.zeroGrad()
     try f.objective.backward()
     try primal.step()
-    return StepRecord(loss: try f.meanLoss.item(), count: targets.count)
+    return StepRecord(loss: try f.meanLoss.item(), count: f.batch.globalCount)
   }
 
   public func multipliers() throws -> Tensor? { nil }
