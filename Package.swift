@@ -58,6 +58,7 @@ let package = Package(
     .executableTarget(name: "fairprune-bench", dependencies: ["Experiments", "NN", "Optim", "Torch"], path: "Benchmarks/fairprune-bench"),
     .executableTarget(name: "loader-bench", dependencies: ["Datasets", "NN", "Optim", "Torch"], path: "Benchmarks/loader-bench"),
     .executableTarget(name: "compaction-bench", dependencies: ["Experiments", "NN", "Optim", "Sparsity", "Torch"], path: "Benchmarks/compaction-bench"),
+    .executableTarget(name: "scaling-bench", dependencies: ["Experiments", "Fairness", "NN", "Optim", "Torch"], path: "Benchmarks/scaling-bench"),
     .executableTarget(name: "constrained-bench", dependencies: ["Constrained", "Torch"], path: "Benchmarks/constrained-bench"),
     .executableTarget(name: "methods-bench", dependencies: ["Experiments", "Fairness", "Sparsity", "Datasets", "NN", "Optim", "Torch"],
                       path: "Benchmarks/methods-bench"),

@@ -1,4 +1,5 @@
 import Datasets
+import Fairness
 import NN
 import Optim
 import Torch
@@ -32,32 +33,48 @@ public enum DenseTrainer {
   /// A new `kind` model for `data`, initialised from `config.seed` (seeded before the first weight
   /// is drawn, so two runs with the same seed and threads write identical files) and trained on
   /// `data.train`.
+  /// `processGroup`: the ranks of a data-parallel run (see `train`).
   public static func trainNew(_ kind: ModelKind, on data: GroupedDataset, config: DenseTrainingConfig,
-                              progress: ProgressReporter = ProgressReporter()) throws -> any Module {
+                              processGroup: ProcessGroup? = nil, progress: ProgressReporter = ProgressReporter()) throws -> any Module {
     Torch.threadCount = config.threads
     Torch.manualSeed(config.seed)
     let model = try kind.make(for: data, mlpHidden: config.mlpHidden)
-    try train(model, on: data.train, config: config, progress: progress)
+    try train(model, on: data.train, config: config, processGroup: processGroup, progress: progress)
     return model
   }
 
   /// Trains `model` with SGD + momentum and a multi-step schedule; returns per-epoch train loss.
+  /// With a `processGroup` of several ranks, each rank trains on its part of every global batch
+  /// from rank 0's initial weights, and gradients are averaged, so all ranks end with the same
+  /// model (BatchNorm statistics: rank 0's, as PyTorch DDP's); every rank must pass the same data.
   @discardableResult
   public static func train(_ model: any Module, on split: GroupedSplit, config: DenseTrainingConfig,
-                           progress: ProgressReporter = ProgressReporter()) throws -> [Double] {
+                           processGroup: ProcessGroup? = nil, progress: ProgressReporter = ProgressReporter()) throws -> [Double] {
     Torch.threadCount = config.threads
-    let opt: any Optimizer
+    let group = processGroup.flatMap { $0.worldSize > 1 ? $0 : nil }
+    if let group {
+      try group.checkEveryRankHasSamples(count: split.count, batchSize: config.batchSize)
+      var settings = config
+      settings.threads = 0
+      try group.checkSameInputs(settings: String(decoding: try ConfigFile.encoder().encode(settings), as: UTF8.self),
+                                data: String(try split.fingerprint()))
+      // Every rank starts from rank 0's weights, as PyTorch DDP does when it wraps a model.
+      try group.broadcast(model.stateDict().map(\.tensor))
+    }
+    let inner: any Optimizer
     switch config.optimizer {
     case .sgd:
-      opt = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
-                    weightDecay: config.weightDecay)
+      inner = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
+                      weightDecay: config.weightDecay)
     case .adam:
-      opt = try Adam(parameters: model.parameters(), learningRate: config.learningRate, weightDecay: config.weightDecay)
+      inner = try Adam(parameters: model.parameters(), learningRate: config.learningRate, weightDecay: config.weightDecay)
     }
+    let opt: any Optimizer = group.map { DataParallelOptimizer(inner, group: $0) } ?? inner
     let schedule = MultiStepSchedule(baseRate: config.learningRate, milestoneFractions: config.milestones,
                                      totalEpochs: config.epochs)
     // One seeded loader: epoch e's order and flips follow from (seed, e), not from libtorch's generator.
-    let loader = try DataLoader(split, batchSize: config.batchSize, shuffle: true, seed: config.seed, prefetch: split.prefetchDepth)
+    let loader = try DataLoader(split, batchSize: config.batchSize, shuffle: true, seed: config.seed, prefetch: split.prefetchDepth,
+                                shard: group.map { (rank: $0.rank, count: $0.worldSize) })
     model.train()
     progress.begin()
     var losses: [Double] = []
@@ -69,12 +86,16 @@ public enum DenseTrainer {
       while let b = try batches.next() {
         defer { i += 1 }
         try opt.zeroGrad()
-        let loss = try Tensor.crossEntropy(model(b.inputs), targets: b.targets)
+        let shard = try BatchShard(localCount: b.targets.count, group: group)
+        let logits = try model(b.inputs)
+        let loss = try group == nil ? Tensor.crossEntropy(logits, targets: b.targets)
+          : shard.mean(Tensor.crossEntropy(logits, targets: b.targets, reduction: .none))
         try loss.backward()
         try opt.step()
-        total += try loss.item() * Double(b.targets.count)
+        total += try loss.item() * Double(shard.globalCount)
         progress.batch(phase: "dense", epoch: epoch, epochs: config.epochs, batch: i + 1, batches: batches.batchCount)
       }
+      if let group { try group.broadcast(model.namedBuffers().map(\.tensor)) }
       losses.append(total / Double(split.count))
       progress.epochLine("dense epoch \(epoch + 1)/\(config.epochs): loss \(String(format: "%.4f", losses.last!))",
                          done: epoch + 1, total: config.epochs)

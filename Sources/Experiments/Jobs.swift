@@ -6,12 +6,15 @@ import Torch
 public enum Jobs {
   /// Trains a new dense `model` on `data` and saves it to `output`; says where, with its test
   /// accuracy and the per-group accuracy table of every split.
+  /// `processGroup`: this process's rank of a data-parallel run; only rank 0 writes and
+  /// evaluates (the others return an empty text).
   public static func trainDense(data: DataSpec, model: ModelKind, config: DenseTrainingConfig, output: String,
-                                progress: ProgressReporter = ProgressReporter()) throws -> String {
+                                processGroup: ProcessGroup? = nil, progress: ProgressReporter = ProgressReporter()) throws -> String {
     let dataset = try data.load(notes: progress.line)
     progress.line("\(dataset.info.numClasses) classes (\(dataset.info.classNames.prefix(10).joined(separator: ", "))"
                   + (dataset.info.numClasses > 10 ? ", …" : "") + "), \(dataset.train.count) training samples")
-    let net = try DenseTrainer.trainNew(model, on: dataset, config: config, progress: progress)
+    let net = try DenseTrainer.trainNew(model, on: dataset, config: config, processGroup: processGroup, progress: progress)
+    guard (processGroup?.rank ?? 0) == 0 else { return "" }
     try ModelFile.save(net, metadata: ModelFileMetadata(architecture: model, for: dataset), to: output)
     let accuracy = try Evaluator.predict(net, on: dataset.test).accuracy
     return "saved \(output); test accuracy \(String(format: "%.2f%%", 100 * accuracy))\n\n"

@@ -15,7 +15,7 @@ public struct Launcher {
   public var masterAddress = "127.0.0.1"
   public var masterPort = 29500
   /// The commands that run data-parallel.
-  public static let parallelCommands = ["prune"]
+  public static let parallelCommands = ["train", "prune"]
 
   public init(command: [String]) { self.command = command }
 

@@ -239,16 +239,11 @@ public final class PruneRun {
     if config.method == .bifp {
       throw ConfigError("method = bifp runs in one process: its mask scores are not data-parallel yet; start it without WORLD_SIZE")
     }
-    let n = group.worldSize, rest = data.train.count % config.batchSize
-    guard config.batchSize >= n, rest == 0 || rest >= n else {
-      throw ConfigError("batch_size = \(config.batchSize) over \(n) ranks leaves a rank without samples (\(data.train.count) training "
-                        + "samples, a last batch of \(rest)); choose a batch size of at least \(n) whose last batch has at least \(n) samples")
-    }
+    try group.checkEveryRankHasSamples(count: data.train.count, batchSize: config.batchSize)
     var settings = config
     settings.threads = 0  // each host may use its own thread count
-    let text = String(decoding: try ConfigFile.json(settings), as: UTF8.self)
-    try group.requireIdentical(text + "\ndense " + inputs.denseDigest + "\ndata " + inputs.dataDigest,
-                               what: "the settings, dense model or data (start every rank with the same command and files)")
+    try group.checkSameInputs(settings: String(decoding: try ConfigFile.json(settings), as: UTF8.self),
+                              data: "dense \(inputs.denseDigest) data \(inputs.dataDigest)")
   }
 
   /// The digest of every split's content, as hex.

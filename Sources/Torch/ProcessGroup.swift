@@ -60,18 +60,18 @@ public final class ProcessGroup: @unchecked Sendable {
   /// dtype travel together in one flat bucket (one collective per dtype, as DDP buckets
   /// gradients); every rank must pass the same shapes and dtypes in the same order.
   public func allReduceSum(_ tensors: [Tensor]) throws {
-    try bucketed(tensors) { try check(ct_pg_allreduce_sum(self.handle, $0.handle)) }
+    try bucketed(tensors) { try self.collective("all-reduce", ct_pg_allreduce_sum(self.handle, $0.handle)) }
   }
 
   /// Copies rank `root`'s `tensor` into `tensor` on every rank (in place).
   public func broadcast(_ tensor: Tensor, root: Int = 0) throws {
-    try check(ct_pg_broadcast(handle, tensor.handle, Int32(root)))
+    try collective("broadcast", ct_pg_broadcast(handle, tensor.handle, Int32(root)))
   }
 
   /// Copies rank `root`'s values of every tensor into it on every rank (in place), one bucket
   /// per dtype: for model buffers such as BatchNorm's running statistics.
   public func broadcast(_ tensors: [Tensor], root: Int = 0) throws {
-    try bucketed(tensors) { try check(ct_pg_broadcast(self.handle, $0.handle, Int32(root))) }
+    try bucketed(tensors) { try self.collective("broadcast", ct_pg_broadcast(self.handle, $0.handle, Int32(root))) }
   }
 
   /// Rank `root`'s bytes (nil included) on every rank: for files only rank 0 can read, such as
@@ -126,7 +126,15 @@ public final class ProcessGroup: @unchecked Sendable {
   }
 
   /// Returns when every rank has called it.
-  public func barrier() throws { try check(ct_pg_barrier(handle)) }
+  public func barrier() throws { try collective("barrier", ct_pg_barrier(handle)) }
+
+  /// Checks a collective's status; a failure says which rank saw it and the likely cause.
+  func collective(_ what: String, _ status: Int32) throws {
+    do { try check(status) } catch let error as TorchError {
+      throw TorchError("rank \(rank) of \(worldSize): \(what) failed; another rank stopped, or the network between ranks failed, "
+                       + "or the others did not come within the timeout: \(error.message)")
+    }
+  }
 
   /// Data parallelism's gradient step: replaces each parameter's gradient by its mean over the
   /// ranks (one bucketed all-reduce), so that ranks that each took the mean loss of an equal

@@ -66,6 +66,19 @@ struct DataOptions: ParsableArguments {
   }
 }
 
+/// The rank of a data-parallel run that torchrun-style variables (RANK, WORLD_SIZE, MASTER_ADDR,
+/// MASTER_PORT, as `fairprune launch` sets them) describe.
+struct DataParallelOptions: ParsableArguments {
+  @Option(help: "Data-parallel runs (RANK/WORLD_SIZE set, e.g. by 'fairprune launch'): seconds a rank waits for the others before it stops with an error.")
+  var distTimeout: Double = 300
+
+  /// Joins the group (nil: a single process); `lead` is false on the ranks that stay quiet.
+  func join() throws -> (group: DataParallelGroup?, lead: Bool) {
+    let group = try library { try Jobs.processGroup(timeout: distTimeout) }
+    return (group, (group?.rank ?? 0) == 0)
+  }
+}
+
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Train a dense model and save it as safetensors.")
   @OptionGroup var data: DataOptions
@@ -79,6 +92,7 @@ struct Train: ParsableCommand {
   @Option(help: "Seed of initialization and data order.") var seed: UInt64 = 0
   @Option(help: "Hidden widths of an MLP, comma-separated.") var mlpHidden: String = ModelKind.defaultMLPHidden.map(String.init).joined(separator: ",")
   @Option(help: "Output file (.safetensors).") var output: String = "dense.safetensors"
+  @OptionGroup var parallel: DataParallelOptions
 
   /// `--mlp-hidden` as widths.
   var hiddenWidths: [Int]? {
@@ -108,7 +122,10 @@ struct Train: ParsableCommand {
   }
 
   func run() throws {
-    print(try library { try Jobs.trainDense(data: data.spec, model: model, config: config, output: output) })
+    let (group, lead) = try parallel.join()
+    let text = try library { try Jobs.trainDense(data: data.spec, model: model, config: config, output: output, processGroup: group,
+                                                 progress: ProgressReporter(enabled: lead)) }
+    if lead { print(text) }
   }
 }
 
@@ -124,8 +141,7 @@ struct Prune: ParsableCommand {
   @Option(help: "Config file (JSON or YAML).") var config: String?
   @Option(help: "Run directory: a run with the same settings, data and dense model resumes (or, finished, is only read); another run there is refused.") var output: String
   @Flag(help: "Replace a run with other settings in --output instead of refusing it.") var overwrite = false
-  @Option(help: "Data-parallel runs (RANK/WORLD_SIZE set, e.g. by 'fairprune launch'): seconds a rank waits for the others before it stops with an error.")
-  var distTimeout: Double = 300
+  @OptionGroup var parallel: DataParallelOptions
   @Option(help: "Method: \(choices(MethodKind.self)) (\(defaults.method.rawValue)).") var method: MethodKind?
   @Option(help: "Architecture of the dense model (the one its file names, else \(defaults.model.rawValue)).") var model: ModelKind?
   @Option(help: "Target sparsity in [0, 1) (\(defaults.sparsity)).") var sparsity: Double?
@@ -261,8 +277,7 @@ struct Prune: ParsableCommand {
 
   func run() throws {
     let c = try resolved()
-    let group = try library { try Jobs.processGroup(timeout: distTimeout) }
-    let lead = (group?.rank ?? 0) == 0  // the other ranks of a data-parallel run stay quiet
+    let (group, lead) = try parallel.join()
     if let report = try library({ try Jobs.prune(data: data.spec, denseFile: dense, config: c, output: output, overwrite: overwrite,
                                                  processGroup: group, progress: ProgressReporter(enabled: lead)) }), lead {
       print(ReportMarkdown.render([report]))

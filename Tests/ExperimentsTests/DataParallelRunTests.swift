@@ -75,4 +75,40 @@ final class DataParallelRunTests: XCTestCase {
       XCTAssertEqual(multipliersSeen, method == .ceag, "\(method): \(a.map(\.name))")
     }
   }
+
+  /// Dense training on two ranks ends with the one-process model (float32, another summation
+  /// order), even when rank 1 starts from other weights: rank 0's are broadcast first, as in DDP.
+  func testTwoRanksTrainTheDenseModelOfOneProcess() throws {
+    guard ProcessGroup.isAvailable else { throw XCTSkip("built without Gloo (libgloo-dev)") }
+    var demo = DemoConfig()
+    demo.data.trainCount = 300
+    demo.data.testCount = 50
+    let data = try demo.data.make().make()
+    var config = DenseTrainingConfig()
+    config.epochs = 2
+    config.batchSize = 32
+    config.threads = 1
+    func model(seed: UInt64) throws -> any Module {
+      Torch.manualSeed(seed)
+      return try ModelKind.mlp.make(inputShape: data.train.sampleShape, numClasses: data.info.numClasses, mlpHidden: [16])
+    }
+    let one = try model(seed: 1), initial = try model(seed: 1).stateDict(), other = try model(seed: 2).stateDict()
+    try DenseTrainer.train(one, on: data.train, config: config, progress: ProgressReporter(enabled: false))
+    let port = try freeLoopbackPort()
+    final class Results: @unchecked Sendable { var weights: [[[Double]]] = [[], []] }
+    let results = Results()
+    let cfg = config
+    let errors = onRanks(2) { rank in
+      let net = try ModelKind.mlp.make(inputShape: data.train.sampleShape, numClasses: data.info.numClasses, mlpHidden: [16])
+      try net.loadStateDict(rank == 0 ? initial : other)
+      let group = try ProcessGroup(host: "127.0.0.1", port: port, rank: rank, worldSize: 2, timeout: 60)
+      try DenseTrainer.train(net, on: data.train, config: cfg, processGroup: group, progress: ProgressReporter(enabled: false))
+      results.weights[rank] = try net.parameters().map { try $0.detached().to(.float64).reshaped([-1]).toArray(Double.self) }
+    }
+    XCTAssertEqual(errors.compactMap { $0 }, [])
+    XCTAssertEqual(results.weights[0], results.weights[1], "ranks hold bitwise-equal weights")
+    let expected = try one.parameters().map { try $0.detached().to(.float64).reshaped([-1]).toArray(Double.self) }
+    XCTAssertEqual(results.weights[0].count, expected.count)
+    for (got, want) in zip(results.weights[0], expected) { assertClose(got, want, atol: 1e-5, rtol: 1e-4) }
+  }
 }
