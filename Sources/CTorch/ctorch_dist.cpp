@@ -14,7 +14,7 @@ struct ct_process_group_s {
 };
 
 int ct_pg_create(const char *host, int32_t port, int32_t rank, int32_t world_size, int64_t timeout_ms,
-                 ct_process_group *out) {
+                 const char *interface_name, ct_process_group *out) {
   CT_TRY({
     auto timeout = std::chrono::milliseconds(timeout_ms);
     c10d::TCPStoreOptions store_options;
@@ -24,7 +24,15 @@ int ct_pg_create(const char *host, int32_t port, int32_t rank, int32_t world_siz
     store_options.timeout = timeout;
     auto store = c10::make_intrusive<c10d::TCPStore>(std::string(host), store_options);
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(host));
+    // Gloo's pairs bind to this rank's interface: a named one (GLOO_SOCKET_IFNAME, as PyTorch),
+    // else the one that reaches the master's address, which is local only on the master's host
+    // or on loopback; elsewhere the interface of this host's name.
+    std::string h(host);
+    bool local = h == "127.0.0.1" || h == "localhost" || h == "::1" || rank == 0;
+    options->devices.push_back(interface_name && *interface_name
+                                   ? c10d::ProcessGroupGloo::createDeviceForInterface(interface_name)
+                                   : local ? c10d::ProcessGroupGloo::createDeviceForHostname(host)
+                                           : c10d::ProcessGroupGloo::createDefaultDevice());
     options->threads = 2;
     auto group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, options);
     *out = new ct_process_group_s{store, group};
@@ -60,7 +68,7 @@ static int ct_no_gloo() {
   ct_set_error("FairPrune was built without Gloo's headers: apt-get install libgloo-dev and rebuild");
   return 1;
 }
-int ct_pg_create(const char *, int32_t, int32_t, int32_t, int64_t, ct_process_group *) { return ct_no_gloo(); }
+int ct_pg_create(const char *, int32_t, int32_t, int32_t, int64_t, const char *, ct_process_group *) { return ct_no_gloo(); }
 int ct_pg_allreduce_sum(ct_process_group, ct_tensor) { return ct_no_gloo(); }
 int ct_pg_broadcast(ct_process_group, ct_tensor, int32_t) { return ct_no_gloo(); }
 int ct_pg_barrier(ct_process_group) { return ct_no_gloo(); }

@@ -133,6 +133,9 @@ public final class PruneRun {
                              measured: record.measured, maxViolation: record.maxViolation))
         progress.batch(phase: config.method.rawValue, epoch: epoch - startEpoch, epochs: config.epochs - startEpoch,
                        batch: i + 1, batches: batches.batchCount)
+        if config.replicaCheckSteps > 0, (i + 1) % config.replicaCheckSteps == 0 {
+          try checkReplicas(model: model, tuner: tuner, after: "step \(i + 1) of epoch \(epoch + 1)")
+        }
       }
       guard lossSum.isFinite else {
         throw ConfigError("\(config.method.rawValue) diverged in epoch \(epoch + 1): the training loss is \(lossSum); " +
@@ -178,10 +181,7 @@ public final class PruneRun {
         metadata.groups = groups.groupNames
         try ModelFile.save(model, metadata: metadata, to: file("model.safetensors").path)
       }
-      if let group {
-        try group.requireIdentical(try NamedTensors.digest(model.stateDict() + tuner.state()),
-                                   what: "the weights, masks, multipliers, replay buffers and optimizer state after epoch \(epoch + 1)")
-      }
+      try checkReplicas(model: model, tuner: tuner, after: "epoch \(epoch + 1)")
       if writes { try checkpoint(epoch: epoch, model: model, tuner: tuner, history: history, steps: steps) }
       let train = history.last { $0.split == "train" }!.metrics
       progress.epochLine(String(format: "%@ epoch %d/%d: sparsity %.3f, train acc %.2f%%, train max ψ %.2f%%, train Ψ_PW %.2f%%",
@@ -231,6 +231,14 @@ public final class PruneRun {
     if shared == "finished" { return .finished }
     guard shared == "go" else { throw ConfigError("rank 0 stopped the run: \(shared.dropFirst("error: ".count))") }
     return .fresh
+  }
+
+  /// Throws on every rank unless all ranks hold bitwise-equal weights, masks, multipliers,
+  /// replay buffers and optimizer state (nothing to check in one process).
+  func checkReplicas(model: any Module, tuner: any FineTuningMethod, after moment: String) throws {
+    guard let group else { return }
+    try group.requireIdentical(try NamedTensors.digest(model.stateDict() + tuner.state()),
+                               what: "the weights, masks, multipliers, replay buffers and optimizer state after \(moment)")
   }
 
   /// Refuses what data parallelism cannot run exactly, and checks that every rank was started

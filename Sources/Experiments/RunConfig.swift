@@ -189,6 +189,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var epochSelection: EpochSelection?
   public var seed: UInt64 = 0
   public var threads = 2
+  /// Data-parallel runs: also check every this many steps (not only after each epoch) that all
+  /// ranks hold bitwise-equal weights, multipliers and buffers; 0: after each epoch only. A
+  /// debugging aid: it does not change results.
+  public var replicaCheckSteps = 0
 
   public init() {}
 
@@ -239,6 +243,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if minGroupSize < 1 { try fail("min_group_size", minGroupSize, "must be at least 1") }
     if milestones.contains(where: { !(0...1).contains($0) }) { try fail("milestones", milestones, "fractions must be in [0, 1]") }
     if threads < 1 { try fail("threads", threads, "must be positive") }
+    if replicaCheckSteps < 0 { try fail("replica_check_steps", replicaCheckSteps, "must be >= 0") }
   }
 
   /// The settings' names in config files (snake_case).
@@ -281,6 +286,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
     case epochSelection = "epoch_selection"
+    case replicaCheckSteps = "replica_check_steps"
   }
 }
 

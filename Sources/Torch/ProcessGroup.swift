@@ -18,14 +18,16 @@ public final class ProcessGroup: @unchecked Sendable {
   public static var isAvailable: Bool { ct_pg_available() != 0 }
 
   /// Joins (rank 0: serves) the rendezvous at `host:port`. Throws when the other ranks do not
-  /// arrive within `timeout`, or the address cannot be used.
-  public init(host: String, port: Int, rank: Int, worldSize: Int, timeout: Double = 300) throws {
+  /// arrive within `timeout`, or the address cannot be used. `interface`: the network interface
+  /// this rank's Gloo connections use (PyTorch's `GLOO_SOCKET_IFNAME`); by default the one of
+  /// `host` on loopback or rank 0's host, else the one of this host's name.
+  public init(host: String, port: Int, rank: Int, worldSize: Int, timeout: Double = 300, interface: String? = nil) throws {
     guard worldSize >= 1, (0..<worldSize).contains(rank) else {
       throw TorchError("ProcessGroup: rank \(rank) is not in 0..<\(worldSize)")
     }
     guard (1...65535).contains(port) else { throw TorchError("ProcessGroup: port \(port) is not in 1...65535") }
     var out: ct_process_group?
-    try check(ct_pg_create(host, Int32(port), Int32(rank), Int32(worldSize), Int64(timeout * 1000), &out))
+    try check(ct_pg_create(host, Int32(port), Int32(rank), Int32(worldSize), Int64(timeout * 1000), interface, &out))
     guard let out else { throw TorchError("ProcessGroup: no group was created") }
     handle = out
     self.rank = rank
@@ -33,7 +35,7 @@ public final class ProcessGroup: @unchecked Sendable {
   }
 
   /// The group `torchrun` describes in the environment: `RANK`, `WORLD_SIZE`, `MASTER_ADDR`
-  /// (default 127.0.0.1) and `MASTER_PORT` (default 29500). nil when `WORLD_SIZE` is absent or 1
+  /// (default 127.0.0.1), `MASTER_PORT` (default 29500) and, optionally, `GLOO_SOCKET_IFNAME`. nil when `WORLD_SIZE` is absent or 1
   /// (a single process); throws naming the variable when one is malformed.
   public static func fromEnvironment(_ environment: [String: String], timeout: Double = 300) throws -> ProcessGroup? {
     func integer(_ name: String, default value: Int? = nil) throws -> Int {
@@ -51,7 +53,7 @@ public final class ProcessGroup: @unchecked Sendable {
     let rank = try integer("RANK")
     guard (0..<worldSize).contains(rank) else { throw TorchError("RANK=\(rank) is not in 0..<\(worldSize) (WORLD_SIZE)") }
     return try ProcessGroup(host: environment["MASTER_ADDR"] ?? "127.0.0.1", port: try integer("MASTER_PORT", default: 29500),
-                            rank: rank, worldSize: worldSize, timeout: timeout)
+                            rank: rank, worldSize: worldSize, timeout: timeout, interface: environment["GLOO_SOCKET_IFNAME"])
   }
 
   deinit { ct_pg_free(handle) }

@@ -209,6 +209,8 @@ struct Prune: ParsableCommand {
   @Option(help: "Which epoch the report describes: \(choices(EpochSelection.self)) (last; best-accuracy for nft-es).")
   var epochSelection: EpochSelection?
   @Option(help: "Intra-op threads (\(defaults.threads)).") var threads: Int?
+  @Option(help: "Data-parallel runs: check every N steps, not only after each epoch, that all ranks hold identical weights, multipliers and buffers (\(defaults.replicaCheckSteps)).")
+  var replicaCheckSteps: Int?
   @Option(help: "Seed (\(defaults.seed)).") var seed: UInt64?
 
   /// The options given, by setting name; absent options leave the file's or the default value.
@@ -265,6 +267,7 @@ struct Prune: ParsableCommand {
     o[.groupAttributes] = groupAttribute.isEmpty ? nil : groupAttribute
     o[.epochSelection] = epochSelection?.rawValue
     o[.threads] = threads
+    o[.replicaCheckSteps] = replicaCheckSteps
     o[.seed] = seed
     return o
   }

@@ -96,7 +96,7 @@ final class ArgumentParsingTests: XCTestCase {
       "--bn-recalibration-batches", "7", "--fairgrape-scoring-batches", "5", "--bifp-lambda", "2",
       "--bifp-score-learning-rate", "0.1", "--bifp-temperature", "0.5", "--bifp-implicit-gradient", "0.0001",
       "--bifp-final-fine-tune", "--sparsity-schedule", "geometric", "--schedule-keep", "0.9", "--stratified-batches", "--pruning-frequency", "4",
-      "--structured-budget", "layer", "--structured-allocation", "global"])
+      "--structured-budget", "layer", "--structured-allocation", "global", "--replica-check-steps", "5"])
     XCTAssertEqual(Set(prune.overrides.keys), Set(RunConfig.CodingKeys.allCases))
     let c = try prune.resolved()
     XCTAssertEqual(c.milestones, [0.5, 0.75])

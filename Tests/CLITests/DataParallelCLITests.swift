@@ -47,6 +47,38 @@ final class DataParallelCLITests: XCTestCase {
     XCTAssertTrue(refused.output.contains("'evaluate' does not run data-parallel"), refused.output)
   }
 
+  /// Examples/two-hosts-netns.sh: one rank in each of two network namespaces joined by a veth
+  /// pair, as on two hosts; skipped where namespaces cannot be made (not root, no CAP_NET_ADMIN).
+  func testTwoNetworkNamespacesActAsTwoHosts() throws {
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: "/bin/sh")
+    probe.arguments = ["-c", "ip netns add fpprobe$$ && ip netns del fpprobe$$"]
+    probe.standardError = FileHandle.nullDevice
+    guard (try? probe.run()) != nil else { throw XCTSkip("no /bin/sh") }
+    probe.waitUntilExit()
+    guard probe.terminationStatus == 0 else { throw XCTSkip("network namespaces need root and iproute2 here") }
+    let cli = try FairPruneProcess()
+    let root = try temporaryDirectory(self, prefix: "dp-netns")
+    let (data, dense) = try fixture(root, cli: cli)
+    let prune = ["prune"] + data + ["--dense", dense, "--epochs", "2", "--last-pruning-epoch", "1", "--batch-size", "16", "--method", "ceag"]
+    try cli.succeed(prune + ["--output", root.appendingPathComponent("one").path])
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Examples/two-hosts-netns.sh")
+    let p = Process()
+    p.executableURL = script
+    p.arguments = prune + ["--output", root.appendingPathComponent("two").path]
+    p.environment = ProcessInfo.processInfo.environment.merging(["FAIRPRUNE": cli.url.path, "MASTER_PORT": "\(try freeLoopbackPort())"]) { $1 }
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 0, output)
+    let one = try splitValues(report(root.appendingPathComponent("one"))), two = try splitValues(report(root.appendingPathComponent("two")))
+    for (split, values) in one { assertClose(try XCTUnwrap(two[split]), values, atol: 1e-9, split) }
+  }
+
   func testAKilledRankStopsTheOtherWithinTheTimeoutAndTheRunResumesInOneProcess() throws {
     let cli = try FairPruneProcess()
     let root = try temporaryDirectory(self, prefix: "dp-kill")

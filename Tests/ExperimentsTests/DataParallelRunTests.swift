@@ -31,6 +31,7 @@ final class DataParallelRunTests: XCTestCase {
       c.lastPruningEpoch = 1
       c.batchSize = 64
       c.threads = 1
+      c.replicaCheckSteps = 3  // also checked within epochs
       let config = c
       @Sendable func run(_ name: String, group: ProcessGroup?) throws -> RunReport? {
         let r = try PruneRun(config: config, data: data, directory: root.appendingPathComponent(name), progress: ProgressReporter(enabled: false))

@@ -89,8 +89,9 @@ const char *ct_last_error(void);
 // has joined or the timeout passes (then they fail with c10d's message).
 typedef struct ct_process_group_s *ct_process_group;
 int32_t ct_pg_available(void);
+// interface_name (NULL or empty: chosen from host) is the network interface Gloo's pairs bind to.
 int ct_pg_create(const char *host, int32_t port, int32_t rank, int32_t world_size, int64_t timeout_ms,
-                 ct_process_group *out);
+                 const char *interface_name, ct_process_group *out);
 // Sums one contiguous CPU tensor over the ranks, in place.
 int ct_pg_allreduce_sum(ct_process_group g, ct_tensor tensor);
 int ct_pg_broadcast(ct_process_group g, ct_tensor tensor, int32_t root);
