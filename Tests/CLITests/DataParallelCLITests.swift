@@ -5,18 +5,6 @@ import XCTest
 /// Data-parallel runs as users start them (issue 16): `fairprune launch` on one host, and ranks
 /// started by hand with torchrun's variables, one of which is killed.
 final class DataParallelCLITests: XCTestCase {
-  /// A 240-row tabular CSV, a dense model trained on it, and the data options.
-  func fixture(_ root: URL, cli: FairPruneProcess) throws -> (data: [String], dense: String) {
-    var rows = ["y,race,x,z"]
-    for i in 0..<240 { rows.append("\((i * 7) % 5 < 2 ? 1 : 0),\(["a", "b", "c"][i % 3]),\(Double(i % 9) / 4),\(Double((i * 5) % 11) / 3)") }
-    let csv = root.appendingPathComponent("t.csv").path
-    try (rows.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
-    let data = ["--dataset", "tabular-csv", "--data-root", csv, "--target", "y", "--protected", "race", "--threads", "1"]
-    let dense = root.appendingPathComponent("d.safetensors").path
-    try cli.succeed(["train"] + data + ["--epochs", "2", "--batch-size", "16", "--output", dense])
-    return (data, dense)
-  }
-
   func report(_ dir: URL) throws -> [String: Any] {
     try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as? [String: Any])
   }
@@ -30,7 +18,7 @@ final class DataParallelCLITests: XCTestCase {
   func testLaunchedRanksReportWhatOneProcessReports() throws {
     let cli = try FairPruneProcess()
     let root = try temporaryDirectory(self, prefix: "dp-launch")
-    let (data, dense) = try fixture(root, cli: cli)
+    let (data, dense) = try cli.tabularFixture(in: root, rows: 240, denseEpochs: 2)
     let prune = ["prune"] + data + ["--dense", dense, "--epochs", "3", "--last-pruning-epoch", "1", "--batch-size", "16", "--method", "ceag"]
     let single = try cli.succeed(prune + ["--output", root.appendingPathComponent("one").path])
     let port = try freeLoopbackPort()
@@ -59,7 +47,7 @@ final class DataParallelCLITests: XCTestCase {
     guard probe.terminationStatus == 0 else { throw XCTSkip("network namespaces need root and iproute2 here") }
     let cli = try FairPruneProcess()
     let root = try temporaryDirectory(self, prefix: "dp-netns")
-    let (data, dense) = try fixture(root, cli: cli)
+    let (data, dense) = try cli.tabularFixture(in: root, rows: 240, denseEpochs: 2)
     let prune = ["prune"] + data + ["--dense", dense, "--epochs", "2", "--last-pruning-epoch", "1", "--batch-size", "16", "--method", "ceag"]
     try cli.succeed(prune + ["--output", root.appendingPathComponent("one").path])
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -82,7 +70,7 @@ final class DataParallelCLITests: XCTestCase {
   func testAKilledRankStopsTheOtherWithinTheTimeoutAndTheRunResumesInOneProcess() throws {
     let cli = try FairPruneProcess()
     let root = try temporaryDirectory(self, prefix: "dp-kill")
-    let (data, dense) = try fixture(root, cli: cli)
+    let (data, dense) = try cli.tabularFixture(in: root, rows: 240, denseEpochs: 2)
     let dir = root.appendingPathComponent("run")
     let prune = ["prune"] + data + ["--dense", dense, "--epochs", "60", "--last-pruning-epoch", "1", "--batch-size", "16",
                                     "--method", "ceag", "--output", dir.path, "--dist-timeout", "20"]

@@ -43,4 +43,17 @@ struct FairPruneProcess {
     XCTAssertTrue(outcome.exited && outcome.status == 0, "\(arguments): \(outcome.output)", file: file, line: line)
     return outcome.output
   }
+
+  /// A tabular CSV of `rows` rows in `folder` (target y, protected race in a/b/c, two features),
+  /// a dense MLP trained on it for `denseEpochs` epochs, and the data options that read it.
+  func tabularFixture(in folder: URL, rows: Int, denseEpochs: Int) throws -> (data: [String], dense: String) {
+    var lines = ["y,race,x,z"]
+    for i in 0..<rows { lines.append("\((i * 7) % 5 < 2 ? 1 : 0),\(["a", "b", "c"][i % 3]),\(Double(i % 9) / 4),\(Double((i * 5) % 11) / 3)") }
+    let csv = folder.appendingPathComponent("t.csv").path
+    try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+    let data = ["--dataset", "tabular-csv", "--data-root", csv, "--target", "y", "--protected", "race", "--threads", "1"]
+    let dense = folder.appendingPathComponent("d.safetensors").path
+    try succeed(["train"] + data + ["--epochs", "\(denseEpochs)", "--batch-size", "16", "--output", dense])
+    return (data, dense)
+  }
 }

@@ -8,13 +8,7 @@ final class KillResumeTests: XCTestCase {
   func testKilledRunsResumeByteIdenticalWithoutTemporaryFiles() throws {
     let cli = try FairPruneProcess()
     let root = try temporaryDirectory(self, prefix: "kill-resume")
-    var rows = ["y,race,x,z"]
-    for i in 0..<200 { rows.append("\((i * 7) % 5 < 2 ? 1 : 0),\(["a", "b", "c"][i % 3]),\(Double(i % 9) / 4),\(Double((i * 5) % 11) / 3)") }
-    let csv = root.appendingPathComponent("t.csv").path
-    try (rows.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
-    let data = ["--dataset", "tabular-csv", "--data-root", csv, "--target", "y", "--protected", "race", "--threads", "1"]
-    let dense = root.appendingPathComponent("d.safetensors").path
-    try cli.succeed(["train"] + data + ["--epochs", "1", "--batch-size", "16", "--output", dense])
+    let (data, dense) = try cli.tabularFixture(in: root, rows: 200, denseEpochs: 1)
     func prune(_ dir: URL) -> [String] {
       ["prune"] + data + ["--dense", dense, "--output", dir.path, "--epochs", "4", "--last-pruning-epoch", "1",
                           "--batch-size", "16", "--method", "ceag"]

@@ -15,14 +15,7 @@ final class DataParallelRunTests: XCTestCase {
     guard ProcessGroup.isAvailable else { throw XCTSkip("built without Gloo (libgloo-dev)") }
     Torch.threadCount = 1
     let root = try temporaryDirectory(self, prefix: "data-parallel-run")
-    var demo = DemoConfig()
-    demo.data.trainCount = 600
-    demo.data.testCount = 200
-    let data = try demo.data.make().make()
-    Torch.manualSeed(0)
-    let dense = try ModelKind.mlp.make(inputShape: data.train.sampleShape, numClasses: data.info.numClasses, mlpHidden: [32])
-    demo.dense.epochs = 2
-    try DenseTrainer.train(dense, on: data.train, config: demo.dense, progress: ProgressReporter(enabled: false))
+    let (data, dense) = try SmallDemoFixture.make()
     for method in [MethodKind.nft, .ceag] {
       var c = RunConfig()
       c.method = method

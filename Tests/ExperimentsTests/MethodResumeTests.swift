@@ -13,14 +13,7 @@ final class MethodResumeTests: XCTestCase {
   func testBiFPAndFairGRAPEResumeToIdenticalFiles() throws {
     Torch.threadCount = 2
     let root = try temporaryDirectory(self, prefix: "method-resume")
-    var demo = DemoConfig()
-    demo.data.trainCount = 600
-    demo.data.testCount = 200
-    let data = try demo.data.make().make()
-    Torch.manualSeed(0)
-    let dense = try ModelKind.mlp.make(inputShape: data.train.sampleShape, numClasses: data.info.numClasses, mlpHidden: [32])
-    demo.dense.epochs = 2
-    try DenseTrainer.train(dense, on: data.train, config: demo.dense, progress: ProgressReporter(enabled: false))
+    let (data, dense) = try SmallDemoFixture.make()
     for method in [MethodKind.bifp, .fairgrape] {
       var c = RunConfig()
       c.method = method
