@@ -40,7 +40,8 @@ final class DataParallelCLITests: XCTestCase {
   func testTwoNetworkNamespacesActAsTwoHosts() throws {
     let probe = Process()
     probe.executableURL = URL(fileURLWithPath: "/bin/sh")
-    probe.arguments = ["-c", "ip netns add fpprobe$$ && ip netns del fpprobe$$"]
+    probe.arguments = ["-c", "ip netns add fpp$$ && ip link add fpp$$a type veth peer name fpp$$b && ip link set fpp$$a netns fpp$$ "
+                       + "&& ip -n fpp$$ link set fpp$$a up; s=$?; ip link del fpp$$b 2>/dev/null; ip netns del fpp$$ 2>/dev/null; exit $s"]
     probe.standardError = FileHandle.nullDevice
     guard (try? probe.run()) != nil else { throw XCTSkip("no /bin/sh") }
     probe.waitUntilExit()
