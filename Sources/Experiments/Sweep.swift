@@ -96,7 +96,7 @@ public struct SweepRow: Codable, Sendable, Equatable {
   public var trainPsiPW: Stat
   public var trainMaxExcessGap: Stat
   public var testMaxExcessGap: Stat
-  /// Fraction of seeds feasible on train (max ψ_g ≤ ε).
+  /// Fraction of seeds feasible on train (max ψ_g ≤ ε, and not fallen to near chance: `RunReport.feasibleOnTrain`).
   public var feasibleRate: Double
 
   enum CodingKeys: String, CodingKey {
@@ -179,7 +179,8 @@ public enum SweepRun {
       String(format: "%.2f", 100 * s.mean) + (s.std.map { String(format: " ± %.2f", 100 * $0) } ?? "")
     }
     var out = ["# FairPrune sweep", "",
-               "Mean ± sample standard deviation over seeds, in percent; feasible: share of seeds with train max ψ_g ≤ ε.", "",
+               "Mean ± sample standard deviation over seeds, in percent; feasible: share of seeds with train max ψ_g ≤ ε whose train "
+                 + "accuracy did not fall to near chance (less than a quarter of the dense model's margin over the majority class kept).", "",
                "| method | sparsity | ε | seeds | train acc | test acc | train Ψ_PW | train max ψ_g | test max ψ_g | feasible |",
                "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows {
