@@ -51,13 +51,10 @@ public enum DenseTrainer {
   public static func train(_ model: any Module, on split: GroupedSplit, config: DenseTrainingConfig,
                            processGroup: ProcessGroup? = nil, progress: ProgressReporter = ProgressReporter()) throws -> [Double] {
     Torch.threadCount = config.threads
-    let group = processGroup.flatMap { $0.worldSize > 1 ? $0 : nil }
+    let group = processGroup.parallel
     if let group {
       try group.checkEveryRankHasSamples(count: split.count, batchSize: config.batchSize)
-      var settings = config
-      settings.threads = 0
-      try group.checkSameInputs(settings: String(decoding: try ConfigFile.encoder().encode(settings), as: UTF8.self),
-                                data: String(try split.fingerprint()))
+      try group.checkSameInputs(config, threads: \.threads, data: String(try split.fingerprint()))
       // Every rank starts from rank 0's weights, as PyTorch DDP does when it wraps a model.
       try group.broadcast(model.stateDict().map(\.tensor))
     }
@@ -74,7 +71,7 @@ public enum DenseTrainer {
                                      totalEpochs: config.epochs)
     // One seeded loader: epoch e's order and flips follow from (seed, e), not from libtorch's generator.
     let loader = try DataLoader(split, batchSize: config.batchSize, shuffle: true, seed: config.seed, prefetch: split.prefetchDepth,
-                                shard: group.map { (rank: $0.rank, count: $0.worldSize) })
+                                shard: processGroup.loaderShard)
     model.train()
     progress.begin()
     var losses: [Double] = []

@@ -24,7 +24,7 @@ public enum Evaluator {
     defer { model.train(wasTraining) }
     var correct: [Tensor] = []
     var losses: [Tensor] = []
-    let ranks = group.flatMap { $0.worldSize > 1 ? (rank: $0.rank, count: $0.worldSize) : nil }
+    let ranks = group.loaderShard
     let loader = try DataLoader(try split.withoutAugmentation, batchSize: batchSize * (ranks?.count ?? 1),
                                 prefetch: split.prefetchDepth, shard: ranks)
     let batches = loader.batches(epoch: 0)

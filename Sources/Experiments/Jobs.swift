@@ -14,7 +14,7 @@ public enum Jobs {
     progress.line("\(dataset.info.numClasses) classes (\(dataset.info.classNames.prefix(10).joined(separator: ", "))"
                   + (dataset.info.numClasses > 10 ? ", …" : "") + "), \(dataset.train.count) training samples")
     let net = try DenseTrainer.trainNew(model, on: dataset, config: config, processGroup: processGroup, progress: progress)
-    guard (processGroup?.rank ?? 0) == 0 else { return "" }
+    guard processGroup.isLead else { return "" }
     try ModelFile.save(net, metadata: ModelFileMetadata(architecture: model, for: dataset), to: output)
     let accuracy = try Evaluator.predict(net, on: dataset.test).accuracy
     return "saved \(output); test accuracy \(String(format: "%.2f%%", 100 * accuracy))\n\n"
@@ -93,8 +93,15 @@ extension RunReport {
   /// Reads report.json of a finished run directory.
   public static func load(directory: URL) throws -> RunReport {
     let path = directory.appendingPathComponent("report.json")
-    do { return try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: path)) } catch {
-      throw ConfigError("\(path.path): \(error.localizedDescription)")
+    let data: Data
+    do { data = try Data(contentsOf: path) } catch { throw ConfigError("\(path.path): \(error.localizedDescription)") }
+    return try decode(data, source: path)
+  }
+
+  /// A report.json's `data`, read from `source` (named in the error).
+  static func decode(_ data: Data, source: URL) throws -> RunReport {
+    do { return try JSONDecoder().decode(RunReport.self, from: data) } catch {
+      throw ConfigError("\(source.path): \(error.localizedDescription)")
     }
   }
 }

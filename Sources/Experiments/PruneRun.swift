@@ -34,9 +34,9 @@ public final class PruneRun {
   /// resume reaches the others by broadcast, so hosts need not share a file system.
   public var processGroup: ProcessGroup?
   /// The group when it has several ranks.
-  var group: ProcessGroup? { processGroup.flatMap { $0.worldSize > 1 ? $0 : nil } }
+  var group: ProcessGroup? { processGroup.parallel }
   /// Whether this process writes the run folder (rank 0).
-  var writes: Bool { (group?.rank ?? 0) == 0 }
+  var writes: Bool { processGroup.isLead }
 
   public init(config: RunConfig, data: GroupedDataset, directory: URL, progress: ProgressReporter = ProgressReporter()) throws {
     try config.validate()
@@ -59,8 +59,8 @@ public final class PruneRun {
     if let group { try checkDataParallel(group, inputs: inputs) }
     if try prepareFolder(inputs: inputs) == .finished {
       progress.line("\(directory.path) holds this run, finished; its report is unchanged")
-      let bytes = writes ? Array(try Data(contentsOf: file("report.json"))) : nil
-      return try JSONDecoder().decode(RunReport.self, from: Data(try group?.broadcast(bytes: bytes) ?? bytes ?? []))
+      guard let group else { return try RunReport.load(directory: directory) }
+      return try RunReport.decode(Data(try group.shareFile(file("report.json")) ?? []), source: file("report.json"))
     }
     let names = config.groupAttributes.isEmpty ? data.info.attributes.map(\.name) : config.groupAttributes
     let groups = try GroupSpec(info: data.info, attributeNames: names, mode: config.groupMode)
@@ -112,7 +112,7 @@ public final class PruneRun {
     } : nil
     let loader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 7919,
                                 prefetch: data.train.prefetchDepth, strata: strata,
-                                shard: group.map { (rank: $0.rank, count: $0.worldSize) })
+                                shard: processGroup.loaderShard)
     let recalibrationLoader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 15_485_863,
                                              prefetch: data.train.prefetchDepth)
     progress.begin()
@@ -248,10 +248,7 @@ public final class PruneRun {
       throw ConfigError("method = bifp runs in one process: its mask scores are not data-parallel yet; start it without WORLD_SIZE")
     }
     try group.checkEveryRankHasSamples(count: data.train.count, batchSize: config.batchSize)
-    var settings = config
-    settings.threads = 0  // each host may use its own thread count
-    try group.checkSameInputs(settings: String(decoding: try ConfigFile.json(settings), as: UTF8.self),
-                              data: "dense \(inputs.denseDigest) data \(inputs.dataDigest)")
+    try group.checkSameInputs(config, threads: \.threads, data: "dense \(inputs.denseDigest) data \(inputs.dataDigest)")
   }
 
   /// The digest of every split's content, as hex.
@@ -297,30 +294,29 @@ public final class PruneRun {
   func savedProgress() throws -> [String: [UInt8]] {
     var files: [String: [UInt8]] = [:]
     for name in ["checkpoint.safetensors", "metrics.jsonl", "steps.jsonl"] {
-      let bytes = writes ? (try? Data(contentsOf: file(name))).map(Array.init) : nil
-      files[name] = try group.map { try $0.broadcast(bytes: bytes) } ?? bytes
+      files[name] = try group.map { try $0.shareFile(file(name)) } ?? (try? Data(contentsOf: file(name))).map(Array.init)
     }
     return files
   }
 
   /// Restores the checkpoint among `saved` (see `savedProgress`), if any, with the metrics and
   /// step logs recorded up to it.
-  func resume(from logs: [String: [UInt8]], model: any Module, masks: SparsityMasks, tuner: any FineTuningMethod) throws
+  func resume(from saved: [String: [UInt8]], model: any Module, masks: SparsityMasks, tuner: any FineTuningMethod) throws
     -> (epoch: Int, history: [EpochMetrics], steps: [StepLog])? {
     let url = file("checkpoint.safetensors")
-    guard let bytes = logs[url.lastPathComponent] else { return nil }
-    let saved = try SafeTensors.read(data: Data(bytes), source: url.path)
-    guard let epochText = saved.metadata["epoch"], let epoch = Int(epochText) else {
+    guard let bytes = saved[url.lastPathComponent] else { return nil }
+    let checkpoint = try SafeTensors.read(data: Data(bytes), source: url.path)
+    guard let epochText = checkpoint.metadata["epoch"], let epoch = Int(epochText) else {
       throw ConfigError("\(url.path): checkpoint has no epoch in its metadata")
     }
-    guard saved.metadata["method"] == config.method.rawValue else {
-      throw ConfigError("\(url.path): checkpoint belongs to method \(saved.metadata["method"] ?? "?"), not \(config.method.rawValue)")
+    guard checkpoint.metadata["method"] == config.method.rawValue else {
+      throw ConfigError("\(url.path): checkpoint belongs to method \(checkpoint.metadata["method"] ?? "?"), not \(config.method.rawValue)")
     }
-    try model.loadStateDict(NamedTensors.entries(saved.tensors, under: "model."))
+    try model.loadStateDict(NamedTensors.entries(checkpoint.tensors, under: "model."))
     try masks.refresh()
-    try tuner.loadState(NamedTensors.entries(saved.tensors, under: "tuner."))
-    let history = try JSONLines.read(EpochMetrics.self, from: logs["metrics.jsonl"], source: file("metrics.jsonl")) { $0.epoch <= epoch }
-    let steps = try JSONLines.read(StepLog.self, from: logs["steps.jsonl"], source: file("steps.jsonl")) { $0.epoch <= epoch }
+    try tuner.loadState(NamedTensors.entries(checkpoint.tensors, under: "tuner."))
+    let history = try JSONLines.read(EpochMetrics.self, from: saved["metrics.jsonl"], source: file("metrics.jsonl")) { $0.epoch <= epoch }
+    let steps = try JSONLines.read(StepLog.self, from: saved["steps.jsonl"], source: file("steps.jsonl")) { $0.epoch <= epoch }
     // Both logs are written before the checkpoint, so each must cover every finished epoch.
     for e in 0...epoch {
       let missing = splits.map(\.name).filter { name in !history.contains { $0.epoch == e && $0.split == name } }

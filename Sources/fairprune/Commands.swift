@@ -75,7 +75,7 @@ struct DataParallelOptions: ParsableArguments {
   /// Joins the group (nil: a single process); `lead` is false on the ranks that stay quiet.
   func join() throws -> (group: DataParallelGroup?, lead: Bool) {
     let group = try library { try Jobs.processGroup(timeout: distTimeout) }
-    return (group, (group?.rank ?? 0) == 0)
+    return (group, group.isLead)
   }
 }
 
