@@ -119,8 +119,10 @@ func ceagStepRate(_ o: Options) throws -> Double {
                                                   numGroups: groups.numGroups, losses: predictions.losses))
   var config = RunConfig()
   config.method = .ceag
-  let tuner = try config.makeMethod(model: model, primal: MaskedOptimizer(sgd, masks: masks), groups: groups, dense: dense)
-  let batches = try DataLoader(data.train, batchSize: 128, shuffle: true, seed: 1).batches(epoch: 0)
+  let loader = try DataLoader(data.train, batchSize: 128, shuffle: true, seed: 1)
+  let tuner = try config.makeMethod(model: model, primal: MaskedOptimizer(sgd, masks: masks), groups: groups, dense: dense,
+                                    stepsPerEpoch: loader.batchCount)
+  let batches = loader.batches(epoch: 0)
   var count = 0, images = 0
   var elapsed = 0.0
   model.train()

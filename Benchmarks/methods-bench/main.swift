@@ -68,8 +68,8 @@ func epoch(_ method: MethodKind, on data: GroupedDataset) throws -> Double {
   let predictions = try Evaluator.predict(model, on: data.train)
   let dense = try DenseReference(SplitPerformance(correct: predictions.correct, groupIDs: groups.groupIDs(attributes: data.train.attributes),
                                                   numGroups: groups.numGroups, losses: predictions.losses))
-  let tuner = try config.makeMethod(model: model, primal: optimizer, groups: groups, dense: dense)
   let loader = try DataLoader(data.train, batchSize: 128, shuffle: true, seed: 1)
+  let tuner = try config.makeMethod(model: model, primal: optimizer, groups: groups, dense: dense, stepsPerEpoch: loader.batchCount)
   let batches = loader.batches(epoch: 0)
   return try seconds {
     while let b = try batches.next() { try tuner.step(inputs: b.inputs, targets: b.targets, attributes: b.attributes, mitigate: true) }

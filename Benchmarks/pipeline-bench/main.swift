@@ -188,7 +188,8 @@ func denseReference(groups count: Int) throws -> DenseReference {
 func makeMethod(_ method: MethodKind, model: any Module, primal: any Optimizer, groups count: Int) throws -> any FineTuningMethod {
   var config = RunConfig()
   config.method = method
-  return try config.makeMethod(model: model, primal: primal, groups: groupSpec(count), dense: denseReference(groups: count))
+  // The default dual step is per step, so the steps per epoch do not enter.
+  return try config.makeMethod(model: model, primal: primal, groups: groupSpec(count), dense: denseReference(groups: count), stepsPerEpoch: 1)
 }
 
 /// Fills every group's replay buffer (k values each, 70% correct) so the step runs in the steady

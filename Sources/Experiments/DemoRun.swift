@@ -18,7 +18,6 @@ public struct DemoConfig: Codable, Sendable {
     run.epochs = 12
     run.lastPruningEpoch = 4
     run.tolerance = 0.02
-    run.dualLearningRate = 0.05
   }
 }
 

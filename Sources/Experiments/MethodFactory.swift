@@ -10,8 +10,10 @@ extension RunConfig {
   /// place where config settings reach a method.
   /// `masks`: the run's masks over the prunable layers (BiFP learns them). `processGroup`: the
   /// ranks that share each batch under data parallelism (`primal` then averages gradients).
+  /// `stepsPerEpoch` (global batches per epoch) scales the dual step when it is set per epoch.
   public func makeMethod(model: any Module, primal: any Optimizer, groups: GroupSpec, dense: DenseReference,
-                         masks: SparsityMasks? = nil, processGroup: ProcessGroup? = nil) throws -> any FineTuningMethod {
+                         stepsPerEpoch: Int, masks: SparsityMasks? = nil, processGroup: ProcessGroup? = nil) throws -> any FineTuningMethod {
+    let dualUpdate = dualUpdate(stepsPerEpoch: stepsPerEpoch)
     let objective = FineTuningObjective(model: model, weightDecay: weightDecay, scope: weightDecayScope, processGroup: processGroup)
     let options = groupConstraintOptions
     switch method {
@@ -65,11 +67,12 @@ extension RunConfig {
     return try CoupledChannelPruner(model: compactable, inputShape: data.train.sampleShape, budget: budget, allocation: structuredAllocation)
   }
 
-  /// The dual optimizer the settings name.
-  public var dualUpdate: DualUpdate {
+  /// The dual optimizer the settings name, with its per-step learning rate.
+  public func dualUpdate(stepsPerEpoch: Int) -> DualUpdate {
+    let rate = dualLearningRateUnit == .epoch ? dualLearningRate / Double(max(1, stepsPerEpoch)) : dualLearningRate
     switch dualOptimizer {
-    case .sgd: return .gradientAscent(learningRate: dualLearningRate, momentum: dualMomentum)
-    case .nupi: return .nuPI(learningRate: dualLearningRate, kp: nupiKp, nu: nupiNu)
+    case .sgd: return .gradientAscent(learningRate: rate, momentum: dualMomentum)
+    case .nupi: return .nuPI(learningRate: rate, kp: nupiKp, nu: nupiNu)
     }
   }
 

@@ -93,7 +93,9 @@ public final class PruneRun {
     }
     let pruner = try config.makePruner(model: model, data: data, groups: groups)
     let tuner = try config.makeMethod(model: model, primal: optimizer, groups: groups,
-                                      dense: try DenseReference(densePerformance["train"]!), masks: masks, processGroup: group)
+                                      dense: try DenseReference(densePerformance["train"]!),
+                                      stepsPerEpoch: (data.train.count + config.batchSize - 1) / config.batchSize,
+                                      masks: masks, processGroup: group)
 
     var history: [EpochMetrics] = []
     var steps: [StepLog] = []

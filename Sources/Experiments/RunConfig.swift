@@ -34,6 +34,16 @@ public enum DualOptimizerKind: String, Codable, CaseIterable, Sendable {
   case nupi
 }
 
+/// What `dual_learning_rate` is measured in.
+public enum DualRateUnit: String, Codable, CaseIterable, Sendable {
+  /// Multiplier change per fine-tuning step (the paper's): per epoch the multipliers move in
+  /// proportion to the steps per epoch, i.e. to the training-set size over the batch size.
+  case step
+  /// Multiplier change per epoch: each step uses dual_learning_rate / steps per epoch, so a
+  /// setting carries over between datasets and batch sizes of different lengths.
+  case epoch
+}
+
 /// How a constrained method's constraints enter its Lagrangian (Constrained's `Formulation`).
 public enum FormulationKind: String, Codable, CaseIterable, Sendable {
   /// f + Σ λ_g g̃_g, multipliers by dual ascent (the paper's).
@@ -136,6 +146,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Replay-buffer capacity k per group.
   public var bufferSize = 40
   public var dualLearningRate = 1e-2
+  /// Whether `dualLearningRate` is per step (the paper's) or per epoch (divided by the steps per epoch).
+  public var dualLearningRateUnit: DualRateUnit = .step
   /// How multipliers move: projected gradient ascent (`sgd`, with `dual_momentum`) or nuPI.
   public var dualOptimizer: DualOptimizerKind = .sgd
   /// Heavy-ball momentum of `sgd` dual ascent, in [0, 1).
@@ -258,6 +270,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case reproduceInPlaceL2Quirk = "reproduce_in_place_l2_quirk"
     case bufferSize = "buffer_size"
     case dualLearningRate = "dual_learning_rate"
+    case dualLearningRateUnit = "dual_learning_rate_unit"
     case dualOptimizer = "dual_optimizer"
     case dualMomentum = "dual_momentum"
     case nupiKp = "nupi_kp"

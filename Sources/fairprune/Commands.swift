@@ -15,6 +15,7 @@ extension StructuredBudget: ExpressibleByArgument {}
 extension ChannelAllocation: ExpressibleByArgument {}
 extension FormulationKind: ExpressibleByArgument {}
 extension UpdateOrderKind: ExpressibleByArgument {}
+extension DualRateUnit: ExpressibleByArgument {}
 
 /// Runs a library call, turning a configuration error into ArgumentParser's validation error.
 func library<T>(_ body: () throws -> T) throws -> T {
@@ -153,6 +154,8 @@ struct Prune: ParsableCommand {
   @Option(help: "Tolerance ε on each group's excess accuracy gap, a fraction (\(defaults.tolerance)).") var tolerance: Double?
   @Option(help: "Replay-buffer size k per group (\(defaults.bufferSize)).") var bufferSize: Int?
   @Option(help: "Dual (multiplier) learning rate (\(defaults.dualLearningRate)).") var dualLr: Double?
+  @Option(help: "What --dual-lr is per: \(choices(DualRateUnit.self)); epoch divides it by the steps per epoch (\(defaults.dualLearningRateUnit.rawValue)).")
+  var dualLrUnit: DualRateUnit?
   @Option(help: "Dual optimizer: \(choices(DualOptimizerKind.self)) (\(defaults.dualOptimizer.rawValue)).") var dualOptimizer: DualOptimizerKind?
   @Option(help: "Momentum of sgd dual ascent (\(defaults.dualMomentum)).") var dualMomentum: Double?
   @Option(help: "nuPI proportional gain K_P (\(defaults.nupiKp)).") var nupiKp: Double?
@@ -225,6 +228,7 @@ struct Prune: ParsableCommand {
     o[.tolerance] = tolerance
     o[.bufferSize] = bufferSize
     o[.dualLearningRate] = dualLr
+    o[.dualLearningRateUnit] = dualLrUnit?.rawValue
     o[.dualOptimizer] = dualOptimizer?.rawValue
     o[.dualMomentum] = dualMomentum
     o[.nupiKp] = nupiKp

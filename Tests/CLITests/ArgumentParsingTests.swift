@@ -89,7 +89,7 @@ final class ArgumentParsingTests: XCTestCase {
       "--no-structured", "--epochs", "9", "--seed", "3", "--threads", "1", "--tolerance", "0.02", "--momentum", "0.5",
       "--nesterov", "--milestones", "0.5,0.75", "--last-pruning-epoch", "3", "--batch-size", "64", "--eval-batch-size", "512",
       "--learning-rate", "0.1", "--weight-decay", "0.001", "--weight-decay-scope", "all", "--reproduce-in-place-l2-quirk",
-      "--buffer-size", "30", "--dual-lr", "0.3", "--dual-optimizer", "nupi", "--dual-momentum", "0.2", "--nupi-kp", "2",
+      "--buffer-size", "30", "--dual-lr", "0.3", "--dual-lr-unit", "epoch", "--dual-optimizer", "nupi", "--dual-momentum", "0.2", "--nupi-kp", "2",
       "--nupi-nu", "0.5", "--min-group-size", "5", "--formulation", "augmented-lagrangian", "--penalty-coefficient", "4",
       "--update-order", "extragradient", "--reference-buffer-overall", "--dual-restarts", "--no-equalized-loss-absolute",
       "--mitigation-while-pruning", "--group-attribute", "race", "--group-mode", "separate", "--epoch-selection", "best-accuracy",
@@ -102,6 +102,7 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(c.milestones, [0.5, 0.75])
     XCTAssertEqual(c.formulation, .augmentedLagrangian)
     XCTAssertEqual(c.updateOrder, .extragradient)
+    XCTAssertEqual(c.dualLearningRateUnit, .epoch)
     XCTAssertEqual(c.penaltyCoefficient, 4)
     XCTAssertFalse(c.structured)
     XCTAssertEqual(c.structuredAllocation, .global)

@@ -127,6 +127,27 @@ final class PipelineTests: XCTestCase {
                    try String(contentsOf: resumed.appendingPathComponent("accuracy.svg"), encoding: .utf8))
   }
 
+  /// `dual_learning_rate_unit: epoch`: each dual step is η / (steps per epoch), so the first
+  /// multiplier is that rate times the first violation (multipliers start at 0).
+  func testDualRatePerEpochDividesByStepsPerEpoch() throws {
+    let (data, dense) = try denseSetup()
+    var c = config(.ceag)
+    c.epochs = 2
+    c.lastPruningEpoch = 1
+    c.batchSize = 256
+    c.dualLearningRate = 2.0
+    c.dualLearningRateUnit = .epoch
+    let dir = output.appendingPathComponent("per-epoch")
+    _ = try PruneRun(config: c, data: data, directory: dir, progress: quietProgress()).run(dense: dense)
+    let perEpoch = (data.train.count + 255) / 256
+    XCTAssertEqual(perEpoch, 24)  // 6000 training samples
+    let lines = try String(contentsOf: dir.appendingPathComponent("steps.jsonl"), encoding: .utf8).split(separator: "\n")
+    let first = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[perEpoch].utf8)) as? [String: Any])
+    let violation = try XCTUnwrap(first["max_violation"] as? Double)
+    XCTAssertGreaterThan(violation, 0, "the first mitigated step should see a violated constraint")
+    XCTAssertEqual(try XCTUnwrap(first["multiplier_max"] as? Double), 2.0 / 24 * violation, accuracy: 1e-6)
+  }
+
   /// A diverging run stops with an error naming the learning rates instead of writing NaN metrics.
   func testDivergenceIsReported() throws {
     let (data, dense) = try denseSetup()
