@@ -7,6 +7,7 @@
 #define USE_C10D_GLOO 1
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/autograd/custom_function.h>
 
 struct ct_process_group_s {
   c10::intrusive_ptr<c10d::Store> store;
@@ -46,6 +47,33 @@ int ct_pg_allreduce_sum(ct_process_group g, ct_tensor tensor) {
   })
 }
 
+namespace {
+// Sum over the ranks as an autograd node: the gradient of every rank's input is the sum of the
+// ranks' output gradients (what torch.distributed.nn.functional.all_reduce does), so statistics
+// computed across ranks, such as synchronized BatchNorm's, backpropagate exactly.
+struct AllReduceSum : public torch::autograd::Function<AllReduceSum> {
+  static void reduce(int64_t group, at::Tensor &t) {
+    std::vector<at::Tensor> list{t};
+    reinterpret_cast<c10d::ProcessGroupGloo *>(group)->allreduce(list)->wait();
+  }
+  static at::Tensor forward(torch::autograd::AutogradContext *ctx, const at::Tensor &input, int64_t group) {
+    ctx->saved_data["group"] = group;
+    auto out = input.clone(at::MemoryFormat::Contiguous);
+    reduce(group, out);
+    return out;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx, torch::autograd::variable_list grads) {
+    auto grad = grads[0].clone(at::MemoryFormat::Contiguous);
+    reduce(ctx->saved_data["group"].toInt(), grad);
+    return {grad, torch::autograd::Variable()};
+  }
+};
+}  // namespace
+
+int ct_pg_allreduce_sum_differentiable(ct_process_group g, ct_tensor tensor, ct_tensor *out) {
+  CT_TRY(*out = ct_wrap(AllReduceSum::apply(tensor->t, reinterpret_cast<int64_t>(g->group.get()))))
+}
+
 int ct_pg_broadcast(ct_process_group g, ct_tensor tensor, int32_t root) {
   CT_TRY({
     std::vector<at::Tensor> list{tensor->t};
@@ -70,6 +98,7 @@ static int ct_no_gloo() {
 }
 int ct_pg_create(const char *, int32_t, int32_t, int32_t, int64_t, const char *, ct_process_group *) { return ct_no_gloo(); }
 int ct_pg_allreduce_sum(ct_process_group, ct_tensor) { return ct_no_gloo(); }
+int ct_pg_allreduce_sum_differentiable(ct_process_group, ct_tensor, ct_tensor *) { return ct_no_gloo(); }
 int ct_pg_broadcast(ct_process_group, ct_tensor, int32_t) { return ct_no_gloo(); }
 int ct_pg_barrier(ct_process_group) { return ct_no_gloo(); }
 void ct_pg_free(ct_process_group g) { delete g; }

@@ -72,5 +72,6 @@ int ct_copy_(ct_tensor self, ct_tensor src) { CT_TRY(self->t.copy_(src->t)) }
 int ct_fill_(ct_tensor self, double value) { CT_TRY(self->t.fill_(value)) }
 int ct_zero_(ct_tensor self) { CT_TRY(self->t.zero_()) }
 int ct_clamp_min_(ct_tensor self, double lo) { CT_TRY(self->t.clamp_min_(ct_scalar_for(self->t, lo))) }
+int ct_relu6_(ct_tensor self) { CT_TRY(at::hardtanh_(self->t, 0.0, 6.0)) }
 int ct_normal_(ct_tensor self, double mean, double std) { CT_TRY(self->t.normal_(mean, std)) }
 int ct_uniform_(ct_tensor self, double lo, double hi) { CT_TRY(self->t.uniform_(lo, hi)) }

@@ -26,6 +26,8 @@ public struct DenseTrainingConfig: Codable, Sendable, Equatable {
   public var seed: UInt64 = 0
   /// Hidden widths of an MLP.
   public var mlpHidden = ModelKind.defaultMLPHidden
+  /// Data-parallel runs: BatchNorm statistics of the global batch (see `RunConfig.syncBatchNorm`).
+  public var syncBatchNorm = false
   public init() {}
 }
 
@@ -58,6 +60,8 @@ public enum DenseTrainer {
       // Every rank starts from rank 0's weights, as PyTorch DDP does when it wraps a model.
       try group.broadcast(model.stateDict().map(\.tensor))
     }
+    if config.syncBatchNorm { model.synchronizeBatchNorm(over: group) }
+    defer { model.synchronizeBatchNorm(over: nil) }
     let inner: any Optimizer
     switch config.optimizer {
     case .sgd:

@@ -78,6 +78,7 @@ public final class PruneRun {
     Torch.manualSeed(config.seed)
     let model = try config.model.make(for: data, matching: dense.stateDict())
     try model.loadStateDict(dense.stateDict())
+    if config.syncBatchNorm { model.synchronizeBatchNorm(over: group) }
     let sgd = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
                       nesterov: config.nesterov)
     let masks = try SparsityMasks(model: model)

@@ -205,6 +205,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// ranks hold bitwise-equal weights, multipliers and buffers; 0: after each epoch only. A
   /// debugging aid: it does not change results.
   public var replicaCheckSteps = 0
+  /// Data-parallel runs: BatchNorm normalizes with the global batch's statistics (PyTorch's
+  /// SyncBatchNorm), so N ranks train the model one process would; false (PyTorch DDP's
+  /// default): each rank's own part of the batch. No effect in a single process.
+  public var syncBatchNorm = false
 
   public init() {}
 
@@ -300,6 +304,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case groupMode = "group_mode"
     case epochSelection = "epoch_selection"
     case replicaCheckSteps = "replica_check_steps"
+    case syncBatchNorm = "sync_batchnorm"
   }
 }
 

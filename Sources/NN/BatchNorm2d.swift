@@ -13,6 +13,11 @@ public final class BatchNorm2d: Module {
   public var momentum: Double
   public let eps: Double
   public var isTraining = true
+  /// Ranks whose training batches together make the statistics (PyTorch's SyncBatchNorm): in
+  /// training mode the mean and variance are those of the global batch, so a data-parallel run
+  /// normalizes as one process on the whole batch would. nil (the default, PyTorch DDP's): each
+  /// rank normalizes with its own part of the batch.
+  public var synchronization: ProcessGroup?
   /// Set by `BatchNormFolding` on an inference copy: the preceding convolution already applies
   /// this normalization, so evaluation passes the input through.
   public internal(set) var isFolded = false
@@ -37,6 +42,7 @@ public final class BatchNorm2d: Module {
       guard !isTraining else { throw TorchError("BatchNorm2d: a folded BatchNorm (an inference copy) cannot train") }
       return x
     }
+    if isTraining, let group = synchronization, group.worldSize > 1 { return try synchronizedForward(x, group: group) }
     if isTraining { try Torch.withNoGrad { try numBatchesTracked.add_(1) } }
     return try Tensor.batchNorm(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
                                 training: isTraining, momentum: momentum, eps: eps)

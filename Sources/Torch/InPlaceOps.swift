@@ -17,6 +17,8 @@ extension Tensor {
   public func div_(_ s: Double) throws { try check(ct_binary_scalar_(BinaryOp.div.code, handle, s)) }
   public func clampMin_(_ lo: Double) throws { try check(ct_clamp_min_(handle, lo)) }
   public func clampMax_(_ hi: Double) throws { try check(ct_binary_scalar_(BinaryOp.minimum.code, handle, hi)) }
+  /// self = min(max(self, 0), 6) in one pass; recorded by autograd (its gradient reads the result).
+  public func relu6_() throws { try check(ct_relu6_(handle)) }
   /// self += value · a · b
   public func addcmul_(_ a: Tensor, _ b: Tensor, value: Double = 1) throws {
     try check(ct_addcmul_(handle, a.handle, b.handle, value))

@@ -65,6 +65,14 @@ public final class ProcessGroup: @unchecked Sendable {
     try bucketed(tensors) { try self.collective("all-reduce", ct_pg_allreduce_sum(self.handle, $0.handle)) }
   }
 
+  /// A new tensor: `tensor`'s sum over the ranks, differentiable (autograd sums the ranks'
+  /// gradients in backward with another all-reduce, so every rank must backpropagate through it
+  /// in the same order). For statistics of the global batch inside a model, e.g. synchronized
+  /// BatchNorm; `allReduceSum` is the in-place one for gradients and buffers.
+  public func allReducedSum(_ tensor: Tensor) throws -> Tensor {
+    try collective("all-reduce") { try makeTensor { ct_pg_allreduce_sum_differentiable(handle, tensor.handle, $0) } }
+  }
+
   /// Copies rank `root`'s `tensor` into `tensor` on every rank (in place).
   public func broadcast(_ tensor: Tensor, root: Int = 0) throws {
     try collective("broadcast", ct_pg_broadcast(handle, tensor.handle, Int32(root)))
@@ -130,9 +138,12 @@ public final class ProcessGroup: @unchecked Sendable {
   /// Returns when every rank has called it.
   public func barrier() throws { try collective("barrier", ct_pg_barrier(handle)) }
 
-  /// Checks a collective's status; a failure says which rank saw it and the likely cause.
-  func collective(_ what: String, _ status: Int32) throws {
-    do { try check(status) } catch let error as TorchError {
+  /// Checks a collective's status.
+  func collective(_ what: String, _ status: Int32) throws { try collective(what) { try check(status) } }
+
+  /// Runs a collective; a failure says which rank saw it and the likely cause.
+  func collective<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as TorchError {
       throw TorchError("rank \(rank) of \(worldSize): \(what) failed; another rank stopped, or the network between ranks failed, "
                        + "or the others did not come within the timeout: \(error.message)")
     }

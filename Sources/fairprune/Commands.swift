@@ -94,6 +94,8 @@ struct Train: ParsableCommand {
   @Option(help: "Hidden widths of an MLP, comma-separated.") var mlpHidden: String = ModelKind.defaultMLPHidden.map(String.init).joined(separator: ",")
   @Option(help: "Output file (.safetensors).") var output: String = "dense.safetensors"
   @OptionGroup var parallel: DataParallelOptions
+  @Flag(help: "Data-parallel runs: BatchNorm normalizes with the global batch's statistics (PyTorch's SyncBatchNorm), not each rank's part.")
+  var syncBatchnorm = false
 
   /// `--mlp-hidden` as widths.
   var hiddenWidths: [Int]? {
@@ -119,6 +121,7 @@ struct Train: ParsableCommand {
     c.threads = threads
     c.seed = seed
     c.mlpHidden = hiddenWidths ?? ModelKind.defaultMLPHidden
+    c.syncBatchNorm = syncBatchnorm
     return c
   }
 
@@ -214,6 +217,8 @@ struct Prune: ParsableCommand {
   @Option(help: "Intra-op threads (\(defaults.threads)).") var threads: Int?
   @Option(help: "Data-parallel runs: check every N steps, not only after each epoch, that all ranks hold identical weights, multipliers and buffers (\(defaults.replicaCheckSteps)).")
   var replicaCheckSteps: Int?
+  @Flag(inversion: .prefixedNo, help: "Data-parallel runs: BatchNorm normalizes with the global batch's statistics (PyTorch's SyncBatchNorm), not each rank's part (\(defaults.syncBatchNorm)).")
+  var syncBatchnorm: Bool?
   @Option(help: "Seed (\(defaults.seed)).") var seed: UInt64?
 
   /// The options given, by setting name; absent options leave the file's or the default value.
@@ -272,6 +277,7 @@ struct Prune: ParsableCommand {
     o[.epochSelection] = epochSelection?.rawValue
     o[.threads] = threads
     o[.replicaCheckSteps] = replicaCheckSteps
+    o[.syncBatchNorm] = syncBatchnorm
     o[.seed] = seed
     return o
   }

@@ -48,7 +48,7 @@ final class ArgumentParsingTests: XCTestCase {
     let train = try parse(Train.self, ["train", "--dataset", "tabular-csv", "--data-root", "t.csv", "--target", "y",
                                        "--protected", "race", "--protected", "sex", "--model", "mlp", "--epochs", "3",
                                        "--optimizer", "adam", "--learning-rate", "0.01", "--batch-size", "16",
-                                       "--horizontal-flip", "--threads", "1", "--seed", "9", "--output", "d.safetensors"])
+                                       "--horizontal-flip", "--threads", "1", "--seed", "9", "--output", "d.safetensors", "--sync-batchnorm"])
     XCTAssertEqual(train.data.spec.source, .tabularCSV)
     XCTAssertEqual(train.data.spec.root, "t.csv")
     XCTAssertEqual(train.data.spec.target, "y")
@@ -60,6 +60,7 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(train.data.spec.horizontalFlip, true)
     XCTAssertEqual(train.seed, 9)
     XCTAssertEqual(train.output, "d.safetensors")
+    XCTAssertTrue(train.config.syncBatchNorm)
   }
 
   func testPruneMergesOptionsOverDefaults() throws {
@@ -96,7 +97,8 @@ final class ArgumentParsingTests: XCTestCase {
       "--bn-recalibration-batches", "7", "--fairgrape-scoring-batches", "5", "--bifp-lambda", "2",
       "--bifp-score-learning-rate", "0.1", "--bifp-temperature", "0.5", "--bifp-implicit-gradient", "0.0001",
       "--bifp-final-fine-tune", "--sparsity-schedule", "geometric", "--schedule-keep", "0.9", "--stratified-batches", "--pruning-frequency", "4",
-      "--structured-budget", "layer", "--structured-allocation", "global", "--replica-check-steps", "5"])
+      "--structured-budget", "layer", "--structured-allocation", "global", "--replica-check-steps", "5",
+      "--sync-batchnorm"])
     XCTAssertEqual(Set(prune.overrides.keys), Set(RunConfig.CodingKeys.allCases))
     let c = try prune.resolved()
     XCTAssertEqual(c.milestones, [0.5, 0.75])
@@ -110,6 +112,7 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(c.groupAttributes, ["race"])
     XCTAssertEqual(c.epochSelection, .bestAccuracy)
     XCTAssertEqual(c.bnRecalibrationBatches, 7)
+    XCTAssertTrue(c.syncBatchNorm)
     // The library builds the method with these settings.
     let options = c.groupConstraintOptions
     XCTAssertEqual(options.formulation, .augmentedLagrangian)

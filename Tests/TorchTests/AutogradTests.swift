@@ -33,6 +33,18 @@ final class AutogradTests: TorchTestCase {
     assertClose(try XCTUnwrap(x.grad), shape: [3], [7, -11, 19], atol: 1e-6, rtol: 1e-6)
   }
 
+  func testInPlaceReLU6GivesTheValuesAndGradientOfTheOutOfPlaceOne() throws {
+    // y = relu6(2x), in place on the fresh 2x (as after a BatchNorm); loss = sum(y * w):
+    // dloss/dx = 2 w where 0 < 2x < 6, else 0 (hardtanh's gradient at the bounds is 0, as in PyTorch).
+    let x = try Tensor([-1, 0.25, 1, 2.5, 4] as [Double]).requiringGrad()
+    let w = try Tensor([1, 2, 3, 4, 5] as [Double])
+    let y = try x * 2
+    try y.relu6_()
+    assertClose(y, shape: [5], [0, 0.5, 2, 5, 6], atol: 0, rtol: 0)
+    try (y * w).sum().backward()
+    assertClose(try XCTUnwrap(x.grad), shape: [5], [0, 4, 6, 8, 0], atol: 0, rtol: 0)
+  }
+
   func testBackwardOfANonScalarNeedsAGradient() throws {
     let x = try Tensor([1, 2] as [Double]).requiringGrad()
     let y = try x * x

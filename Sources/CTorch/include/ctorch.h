@@ -94,6 +94,9 @@ int ct_pg_create(const char *host, int32_t port, int32_t rank, int32_t world_siz
                  const char *interface_name, ct_process_group *out);
 // Sums one contiguous CPU tensor over the ranks, in place.
 int ct_pg_allreduce_sum(ct_process_group g, ct_tensor tensor);
+// A new tensor: the sum of `tensor` over the ranks, recorded by autograd (its backward sums the
+// ranks' gradients with another all-reduce, so every rank must run backward through it).
+int ct_pg_allreduce_sum_differentiable(ct_process_group g, ct_tensor tensor, ct_tensor *out);
 int ct_pg_broadcast(ct_process_group g, ct_tensor tensor, int32_t root);
 int ct_pg_barrier(ct_process_group g);
 void ct_pg_free(ct_process_group g);
@@ -216,6 +219,7 @@ int ct_set_data(ct_tensor self, ct_tensor src);
 int ct_fill_(ct_tensor self, double value);
 int ct_zero_(ct_tensor self);
 int ct_clamp_min_(ct_tensor self, double lo);
+int ct_relu6_(ct_tensor self);
 int ct_normal_(ct_tensor self, double mean, double std);
 int ct_uniform_(ct_tensor self, double lo, double hi);
 

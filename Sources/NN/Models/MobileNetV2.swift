@@ -22,7 +22,7 @@ public final class MobileNetV2: ChannelCompactable {
     self.numClasses = numClasses
     let stem = widths["features.0.0", nominal: 32]
     stemConv = try Conv2d(3, stem, kernelSize: 3, stride: 2, padding: 1, bias: false)
-    var layers: [any Module] = [Sequential([stemConv, try BatchNorm2d(stem), ReLU6()])]
+    var layers: [any Module] = [Sequential([stemConv, try BatchNorm2d(stem), ReLU6(inPlace: true)])]
     var nominalIn = 32
     var input = stem
     for setting in Self.settings {
@@ -103,7 +103,7 @@ public final class MobileNetV2: ChannelCompactable {
 func convBNReLU6(_ input: Int, _ output: Int, kernel: Int, stride: Int, groups: Int = 1) throws -> Sequential {
   Sequential([
     try Conv2d(input, output, kernelSize: kernel, stride: stride, padding: (kernel - 1) / 2, groups: groups, bias: false),
-    try BatchNorm2d(output), ReLU6(),
+    try BatchNorm2d(output), ReLU6(inPlace: true),
   ])
 }
 
