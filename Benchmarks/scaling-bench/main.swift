@@ -3,9 +3,11 @@
 // threads against P processes x T/P threads that each take 128/P images of every batch and
 // average gradients over c10d/Gloo (loopback TCP), measured in the same invocation, alternating
 // rounds. Prints images/s of both, their ratio, the share of the step spent in the gradient
-// all-reduce, and an estimate for 8 hosts from the measured all-reduce time.
+// all-reduce, and an estimate for 8 hosts from the measured all-reduce time. With --sync-batchnorm
+// the ranks' BatchNorms normalize over the global batch (`--sync-batchnorm` of train and prune),
+// which adds two small differentiable all-reduces per BatchNorm each way.
 //
-//   swift run -c release scaling-bench [--threads 2] [--processes 2] [--steps 8] [--rounds 3] [--port 29531]
+//   swift run -c release scaling-bench [--threads 2] [--processes 2] [--steps 8] [--rounds 3] [--port 29531] [--sync-batchnorm]
 import Experiments
 import Fairness
 import Foundation
@@ -15,6 +17,7 @@ import Torch
 
 struct Options {
   var threads = 2, processes = 2, steps = 8, rounds = 3, port = 29531
+  var syncBatchNorm = false
   /// Set in the child processes: this rank and the world size.
   var rank: Int?, world = 1
 
@@ -34,6 +37,7 @@ struct Options {
       case "--port": port = try value()
       case "--rank": rank = try value()
       case "--world": world = try value()
+      case "--sync-batchnorm": syncBatchNorm = true
       default: throw TorchError("unknown argument \(args[i])")
       }
       i += 1
@@ -49,10 +53,11 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 
 /// Seconds per step and per gradient all-reduce of `steps` steps on this rank's share of a
 /// 128-image batch (the whole batch without a group).
-func measure(threads: Int, steps: Int, group: ProcessGroup?) throws -> (step: Double, allReduce: Double) {
+func measure(threads: Int, steps: Int, group: ProcessGroup?, syncBatchNorm: Bool = false) throws -> (step: Double, allReduce: Double) {
   Torch.threadCount = threads
   Torch.manualSeed(0)
   let model = try ModelKind.cifarResNet56.make(inputShape: [3, 32, 32], numClasses: 100)
+  if syncBatchNorm { model.synchronizeBatchNorm(over: group) }
   let sgd = try SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9)
   let objective = FineTuningObjective(model: model, weightDecay: 5e-4, processGroup: group)
   let share = 128 / (group?.worldSize ?? 1)
@@ -80,7 +85,7 @@ let o = try Options(CommandLine.arguments)
 if let rank = o.rank {
   // A child: one rank of the data-parallel measurement; rank 0 prints its numbers as JSON.
   let group = try ProcessGroup(host: "127.0.0.1", port: o.port, rank: rank, worldSize: o.world, timeout: 120)
-  let m = try measure(threads: o.threads, steps: o.steps, group: group)
+  let m = try measure(threads: o.threads, steps: o.steps, group: group, syncBatchNorm: o.syncBatchNorm)
   if rank == 0 { print("{\"step_s\": \(m.step), \"allreduce_s\": \(m.allReduce)}") }
   exit(0)
 }
@@ -98,6 +103,7 @@ for round in 0..<o.rounds {
     let p = Process()
     p.executableURL = executable
     p.arguments = ["--rank", "\(rank)", "--world", "\(o.processes)", "--port", "\(port)", "--threads", "\(perProcess)", "--steps", "\(o.steps)"]
+      + (o.syncBatchNorm ? ["--sync-batchnorm"] : [])
     if rank == 0 { p.standardOutput = pipe }
     try p.run()
     children.append(p)
@@ -129,8 +135,9 @@ let result: [String: Any] = [
   "ratio": ratio, "ratio_min": ratios.min()!, "ratio_max": ratios.max()!,
   "allreduce_share": median(reduceShare), "allreduce_ms": 1000 * median(reduceSeconds),
   "estimated_speedup_8_hosts": speedup8, "estimated_speedup_8_hosts_batch_128": strongSpeedup8, "threads": o.threads, "processes": o.processes, "rounds": o.rounds,
+  "sync_batchnorm": o.syncBatchNorm,
 ]
 print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
-print(String(format: "%d processes x %d threads reach %.2fx the throughput of 1 process x %d threads (target >= 0.90: %@); "
+print(String(format: "%d processes x %d threads%@ reach %.2fx the throughput of 1 process x %d threads (target >= 0.90: %@); "
              + "all-reduce %.1f%% of the step; 8 hosts on links like this one estimated %.2fx (128 images per host), %.2fx (one batch of 128)",
-             o.processes, perProcess, ratio, o.threads, ratio >= 0.9 ? "met" : "NOT met", 100 * median(reduceShare), speedup8, strongSpeedup8))
+             o.processes, perProcess, o.syncBatchNorm ? " (synchronized BatchNorm)" : "", ratio, o.threads, ratio >= 0.9 ? "met" : "NOT met", 100 * median(reduceShare), speedup8, strongSpeedup8))
