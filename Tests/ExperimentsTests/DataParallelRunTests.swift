@@ -105,4 +105,48 @@ final class DataParallelRunTests: XCTestCase {
     XCTAssertEqual(results.weights[0].count, expected.count)
     for (got, want) in zip(results.weights[0], expected) { assertClose(got, want, atol: 1e-5, rtol: 1e-4) }
   }
+
+  /// `sync_batchnorm` through DenseTrainer: a convolutional model with BatchNorm trained on two
+  /// ranks ends with the one-process model's weights and running statistics (float32, another
+  /// summation order), and its BatchNorms are no longer tied to the group afterwards.
+  func testTwoRanksWithSynchronizedBatchNormTrainTheDenseModelOfOneProcess() throws {
+    guard ProcessGroup.isAvailable else { throw XCTSkip("built without Gloo (libgloo-dev)") }
+    var demo = DemoConfig()
+    demo.data.trainCount = 200
+    demo.data.testCount = 20
+    let data = try demo.data.make().make()
+    var config = DenseTrainingConfig()
+    config.epochs = 2
+    config.batchSize = 32
+    config.threads = 1
+    config.syncBatchNorm = true
+    let shape = data.train.sampleShape, classes = data.info.numClasses
+    @Sendable func model() throws -> Sequential {
+      try Sequential([Conv2d(shape[0], 4, kernelSize: 3, padding: 1), BatchNorm2d(4), ReLU(), Flatten(),
+                      Linear(4 * shape[1] * shape[2], classes)])
+    }
+    Torch.manualSeed(3)
+    let one = try model(), initial = try one.stateDict().map { (name: $0.name, tensor: try $0.tensor.clone()) }
+    try DenseTrainer.train(one, on: data.train, config: config, progress: ProgressReporter(enabled: false))
+    let port = try freeLoopbackPort()
+    final class Results: @unchecked Sendable { var values: [[[Double]]] = [[], []]; var stillTied = false }
+    let results = Results()
+    let cfg = config
+    let errors = onRanks(2) { rank in
+      let net = try model()
+      try net.loadStateDict(initial)
+      let group = try ProcessGroup(host: "127.0.0.1", port: port, rank: rank, worldSize: 2, timeout: 60)
+      try DenseTrainer.train(net, on: data.train, config: cfg, processGroup: group, progress: ProgressReporter(enabled: false))
+      results.values[rank] = try net.stateDict().filter { $0.tensor.dtype == .float32 }
+        .map { try $0.tensor.detached().to(.float64).reshaped([-1]).toArray(Double.self) }
+      if (net.layers[1] as? BatchNorm2d)?.synchronization != nil { results.stillTied = true }
+    }
+    XCTAssertEqual(errors.compactMap { $0 }, [])
+    XCTAssertFalse(results.stillTied, "training unties the BatchNorms from the group when it ends")
+    XCTAssertEqual(results.values[0], results.values[1], "ranks hold bitwise-equal weights and statistics")
+    let expected = try one.stateDict().filter { $0.tensor.dtype == .float32 }
+      .map { try $0.tensor.detached().to(.float64).reshaped([-1]).toArray(Double.self) }
+    XCTAssertEqual(results.values[0].count, expected.count)
+    for (got, want) in zip(results.values[0], expected) { assertClose(got, want, atol: 1e-5, rtol: 1e-4) }
+  }
 }
