@@ -81,6 +81,6 @@ extension RunConfig {
     GroupConstraintOptions(bufferSize: method == .ceag || method == .elRB ? bufferSize : nil, minGroupSize: minGroupSize,
                            referenceBufferOverall: referenceBufferOverall, dualRestarts: dualRestarts,
                            formulation: formulation.formulation, penaltyCoefficient: penaltyCoefficient,
-                           updateOrder: updateOrder.order)
+                           updateOrder: updateOrder.order, evaluationModeEstimates: evaluationModeEstimates)
   }
 }

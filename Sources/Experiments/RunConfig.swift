@@ -168,6 +168,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Â as the unweighted mean of the full replay buffers, as the reference code (biased when
   /// groups differ in size and accuracy); default: weighted by training group sizes, as A_d.
   public var referenceBufferOverall = false
+  /// CEAG's accuracy estimates from the model in evaluation mode, one more forward pass per step
+  /// (`GroupConstraintOptions.evaluationModeEstimates`); false: the training forward's, as the
+  /// reference code.
+  public var evaluationModeEstimates = false
   /// Reset a group's multiplier to 0 once its constraint holds (CEAG's inequality constraints).
   public var dualRestarts = false
   /// Equalized loss uses |L_g − L| (true, the paper's runs) or L_g − L.
@@ -284,6 +288,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case penaltyCoefficient = "penalty_coefficient"
     case updateOrder = "update_order"
     case referenceBufferOverall = "reference_buffer_overall"
+    case evaluationModeEstimates = "evaluation_mode_estimates"
     case dualRestarts = "dual_restarts"
     case equalizedLossAbsolute = "equalized_loss_absolute"
     case mitigationWhilePruning = "mitigation_while_pruning"

@@ -171,6 +171,8 @@ struct Prune: ParsableCommand {
   @Option(help: "Groups with fewer training samples are reported, not constrained (\(defaults.minGroupSize)).") var minGroupSize: Int?
   @Flag(inversion: .prefixedNo, help: "Estimate the overall accuracy as the unweighted mean of the replay buffers, as the reference code (biased for unequal groups) (\(defaults.referenceBufferOverall)).")
   var referenceBufferOverall: Bool?
+  @Flag(inversion: .prefixedNo, help: "CEAG's accuracy estimates from the model in evaluation mode (BatchNorm running statistics, no dropout: what the constraints and reports measure), one more forward pass per step, instead of the training forward's predictions as the reference code (\(defaults.evaluationModeEstimates)).")
+  var evaluationModeEstimates: Bool?
   @Flag(inversion: .prefixedNo, help: "Dual restarts: a group's multiplier drops to 0 once its constraint holds (\(defaults.dualRestarts)).")
   var dualRestarts: Bool?
   @Option(help: "BiFP: weight λ of the smooth group-accuracy gap (\(defaults.bifpLambda)).") var bifpLambda: Double?
@@ -243,6 +245,7 @@ struct Prune: ParsableCommand {
     o[.penaltyCoefficient] = penaltyCoefficient
     o[.updateOrder] = updateOrder?.rawValue
     o[.referenceBufferOverall] = referenceBufferOverall
+    o[.evaluationModeEstimates] = evaluationModeEstimates
     o[.dualRestarts] = dualRestarts
     o[.bnRecalibrationBatches] = bnRecalibrationBatches
     o[.fairgrapeScoringBatches] = fairgrapeScoringBatches

@@ -85,4 +85,34 @@ final class CEAGEstimatorTests: XCTestCase {
     XCTAssertEqual(try makeCEAG(options: GroupConstraintOptions(dualRestarts: true)).solver.constraint.multiplier?.restartOnFeasible, true)
     XCTAssertEqual(try makeCEAG(options: GroupConstraintOptions()).solver.constraint.multiplier?.restartOnFeasible, false)
   }
+
+  /// `evaluationModeEstimates`: the buffers record the model's correctness in evaluation mode, not
+  /// the training forward's. The model thresholds a BatchNorm'd scalar (class 1 when the
+  /// normalized x exceeds 1.5); every target is 1. In training mode the batch x = 1...6 normalizes to
+  /// ±1.46 at most, so nothing is right; in evaluation mode the running statistics after that one
+  /// training forward (mean 0.35, variance 0.9 + 0.1 · 3.5 = 1.25) map x = 3...6 above 1.5 and
+  /// x = 1, 2 below (2 → 1.476): group 0 (x = 1, 2, 3) 1/3 right, group 1 (x = 4, 5, 6) all.
+  func testEvaluationModeEstimatesRecordWhatTheEvaluationMeasures() throws {
+    func bufferMeans(evaluationMode: Bool) throws -> [Double] {
+      let dense = try DenseReference(SplitPerformance(sampleCount: 6, accuracy: 1, loss: 1, groupCounts: [3, 3],
+                                                      groupAccuracies: [1, 1], groupLosses: [1, 1]))
+      let linear = try Linear(1, 2)
+      try Torch.withNoGrad {
+        try linear.weight.copy_(Tensor([Float(0), 1], shape: [2, 1]))
+        try linear.bias!.copy_(Tensor([Float(0), -1.5]))
+      }
+      let model = Sequential([try BatchNorm2d(1), Flatten(), linear])
+      let info = DatasetInfo(name: "t", classNames: ["a", "b"], attributes: [ProtectedAttribute(name: "g", values: ["g0", "g1"])])
+      let ceag = try CEAG(objective: FineTuningObjective(model: model, weightDecay: 0), primal: SGD(parameters: model.parameters(), learningRate: 0.1),
+                          groups: GroupSpec(info: info, attributeNames: ["g"], mode: .single), dense: dense, tolerance: epsilon,
+                          options: GroupConstraintOptions(bufferSize: 3, evaluationModeEstimates: evaluationMode))
+      let inputs = try Tensor([Float(1), 2, 3, 4, 5, 6], shape: [6, 1, 1, 1])
+      _ = try ceag.step(inputs: inputs, targets: Tensor([Int64](repeating: 1, count: 6)), attributes: Tensor([Int64(0), 0, 0, 1, 1, 1], shape: [6, 1]),
+                        mitigate: true)
+      XCTAssertTrue(model.isTraining, "the step leaves the model in training mode")
+      return try XCTUnwrap(ceag.buffer).estimate().means.to(.float64).toArray(Double.self)
+    }
+    assertClose(try bufferMeans(evaluationMode: false), [0, 0], atol: 1e-12, "the training forward's predictions")
+    assertClose(try bufferMeans(evaluationMode: true), [1.0 / 3, 1], atol: 1e-6, "evaluation mode")
+  }
 }

@@ -25,6 +25,8 @@ public final class CEAG: FineTuningMethod {
   public var model: any Module { objective.model }
   /// The per-group replay buffers of correctness (nil: minibatch estimates, the "no RB" ablation).
   public var buffer: ReplayBuffer? { solver.buffer }
+  /// Accuracy estimates from the model in evaluation mode (`GroupConstraintOptions`).
+  let evaluationModeEstimates: Bool
 
   /// - Parameters:
   ///   - dual: how the multipliers move.
@@ -41,6 +43,7 @@ public final class CEAG: FineTuningMethod {
     self.dense = dense
     self.tolerance = tolerance
     self.reproduceInPlaceL2Quirk = reproduceInPlaceL2Quirk
+    evaluationModeEstimates = options.evaluationModeEstimates
     solver = try GroupConstraintSolver(name: options.bufferSize == nil ? "ceag-no-rb" : "ceag", kind: .inequality,
                                        groupCounts: dense.groupCounts, primal: primal, dual: dual, options: options)
   }
@@ -54,19 +57,28 @@ public final class CEAG: FineTuningMethod {
     let ids = try groups.groupIDs(attributes: attributes)
     return try solver.constrainedStep { record in
       let f = try objective.evaluate(inputs: inputs, targets: targets)
-      return (f, try constraintState(f, targets: targets, groupIDs: ids, record: record))
+      return (f, try constraintState(f, targets: targets, groupIDs: ids, record: record,
+                                     evaluationInputs: evaluationModeEstimates ? inputs : nil))
     }
   }
 
   /// Proxies ψ̃_g on the groups in the batch and strict violations c_g on the valid groups; the
-  /// batch's correctness enters the replay buffers only when `record`.
-  func constraintState(_ f: FineTuningObjective.Evaluation, targets: Tensor, groupIDs: Tensor, record: Bool = true) throws -> ConstraintState {
+  /// batch's correctness enters the replay buffers only when `record`. With `evaluationInputs`
+  /// (the batch's inputs), correctness comes from the model in evaluation mode on them.
+  func constraintState(_ f: FineTuningObjective.Evaluation, targets: Tensor, groupIDs: Tensor, record: Bool = true,
+                       evaluationInputs: Tensor? = nil) throws -> ConstraintState {
     let lossStats = try f.batch.groupStatistics(values: f.perSample, groupIDs: groupIDs, numGroups: groups.numGroups)
     let present = try solver.restrict(lossStats.presentGroups())
     let overallLoss = reproduceInPlaceL2Quirk ? f.objective : f.meanLoss
     // ψ̃_g = (L_g − L_d,g) − (L − L_d); gradients flow through L_g and L.
     let proxy = try ((lossStats.means - dense.groupLoss) - (overallLoss - dense.loss)).indexSelect(dim: 0, index: present)
-    let correct = try Torch.withNoGrad { try f.logits.argmax(dim: 1).eq(targets) }
+    let correct = try Torch.withNoGrad {
+      guard let inputs = evaluationInputs else { return try f.logits.argmax(dim: 1).eq(targets) }
+      let wasTraining = model.isTraining
+      model.eval()
+      defer { model.train(wasTraining) }
+      return try model(inputs).argmax(dim: 1).eq(targets)
+    }
     let (groupAccuracy, overallAccuracy, valid) = try accuracyEstimates(correct: correct, groupIDs: groupIDs, present: present,
                                                                         batch: f.batch, record: record)
     // c_g = (A_d,g − Â_g) − (A_d − Â) − ε

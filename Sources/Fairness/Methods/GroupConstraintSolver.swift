@@ -39,14 +39,21 @@ public struct GroupConstraintOptions: Sendable, Equatable {
   public var penaltyCoefficient: Double
   /// Which player moves first (Constrained's `UpdateOrder`); CEAG's is dual first.
   public var updateOrder: UpdateOrder
+  /// CEAG's accuracy estimates (replay buffers or minibatch) record whether the model in
+  /// evaluation mode (BatchNorm running statistics, no dropout) classifies each sample of the
+  /// batch correctly, from one more forward pass without gradients: the accuracy the constraints
+  /// and the reports are defined on. false (the reference code): the training forward's
+  /// predictions, which differ from it by dropout and batch statistics.
+  public var evaluationModeEstimates: Bool
 
   public init(bufferSize: Int? = 40, minGroupSize: Int = 1, referenceBufferOverall: Bool = false, dualRestarts: Bool = false,
               formulation: Formulation = .lagrangian, penaltyCoefficient: Double = 1,
-              updateOrder: UpdateOrder = .alternatingDualPrimal) {
+              updateOrder: UpdateOrder = .alternatingDualPrimal, evaluationModeEstimates: Bool = false) {
     self.bufferSize = bufferSize
     self.minGroupSize = minGroupSize
     self.referenceBufferOverall = referenceBufferOverall
     self.dualRestarts = dualRestarts
+    self.evaluationModeEstimates = evaluationModeEstimates
     self.formulation = formulation
     self.penaltyCoefficient = penaltyCoefficient
     self.updateOrder = updateOrder
