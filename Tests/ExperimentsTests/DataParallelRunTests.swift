@@ -70,18 +70,23 @@ final class DataParallelRunTests: XCTestCase {
     }
   }
 
-  /// Dense training on two ranks ends with the one-process model (float32, another summation
-  /// order), even when rank 1 starts from other weights: rank 0's are broadcast first, as in DDP.
-  func testTwoRanksTrainTheDenseModelOfOneProcess() throws {
-    guard ProcessGroup.isAvailable else { throw XCTSkip("built without Gloo (libgloo-dev)") }
+  /// Small synthetic data and 2 epochs of dense training at batch 32 on one thread.
+  func denseSetup(trainCount: Int, testCount: Int) throws -> (GroupedDataset, DenseTrainingConfig) {
     var demo = DemoConfig()
-    demo.data.trainCount = 300
-    demo.data.testCount = 50
-    let data = try demo.data.make().make()
+    demo.data.trainCount = trainCount
+    demo.data.testCount = testCount
     var config = DenseTrainingConfig()
     config.epochs = 2
     config.batchSize = 32
     config.threads = 1
+    return (try demo.data.make().make(), config)
+  }
+
+  /// Dense training on two ranks ends with the one-process model (float32, another summation
+  /// order), even when rank 1 starts from other weights: rank 0's are broadcast first, as in DDP.
+  func testTwoRanksTrainTheDenseModelOfOneProcess() throws {
+    guard ProcessGroup.isAvailable else { throw XCTSkip("built without Gloo (libgloo-dev)") }
+    let (data, config) = try denseSetup(trainCount: 300, testCount: 50)
     func model(seed: UInt64) throws -> any Module {
       Torch.manualSeed(seed)
       return try ModelKind.mlp.make(inputShape: data.train.sampleShape, numClasses: data.info.numClasses, mlpHidden: [16])
@@ -111,14 +116,8 @@ final class DataParallelRunTests: XCTestCase {
   /// summation order), and its BatchNorms are no longer tied to the group afterwards.
   func testTwoRanksWithSynchronizedBatchNormTrainTheDenseModelOfOneProcess() throws {
     guard ProcessGroup.isAvailable else { throw XCTSkip("built without Gloo (libgloo-dev)") }
-    var demo = DemoConfig()
-    demo.data.trainCount = 200
-    demo.data.testCount = 20
-    let data = try demo.data.make().make()
-    var config = DenseTrainingConfig()
-    config.epochs = 2
-    config.batchSize = 32
-    config.threads = 1
+    let (data, base) = try denseSetup(trainCount: 200, testCount: 20)
+    var config = base
     config.syncBatchNorm = true
     let shape = data.train.sampleShape, classes = data.info.numClasses
     @Sendable func model() throws -> Sequential {
