@@ -5,7 +5,7 @@
 // rounds. Prints images/s of both, their ratio, the share of the step spent in the gradient
 // all-reduce, and an estimate for 8 hosts from the measured all-reduce time. With --sync-batchnorm
 // the ranks' BatchNorms normalize over the global batch (`--sync-batchnorm` of train and prune),
-// which adds two small differentiable all-reduces per BatchNorm each way.
+// which adds one small differentiable all-reduce per BatchNorm each way.
 //
 //   swift run -c release scaling-bench [--threads 2] [--processes 2] [--steps 8] [--rounds 3] [--port 29531] [--sync-batchnorm]
 import Experiments

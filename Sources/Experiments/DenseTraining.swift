@@ -61,7 +61,7 @@ public enum DenseTrainer {
       try group.broadcast(model.stateDict().map(\.tensor))
     }
     if config.syncBatchNorm { model.synchronizeBatchNorm(over: group) }
-    defer { model.synchronizeBatchNorm(over: nil) }
+    defer { if config.syncBatchNorm { model.synchronizeBatchNorm(over: nil) } }
     let inner: any Optimizer
     switch config.optimizer {
     case .sgd:

@@ -57,8 +57,9 @@ public final class CEAG: FineTuningMethod {
     let ids = try groups.groupIDs(attributes: attributes)
     return try solver.constrainedStep { record in
       let f = try objective.evaluate(inputs: inputs, targets: targets)
-      return (f, try constraintState(f, targets: targets, groupIDs: ids, record: record,
-                                     evaluationInputs: evaluationModeEstimates ? inputs : nil))
+      // The buffers ignore a batch they do not record, so no evaluation pass is needed for it.
+      let evaluated = evaluationModeEstimates && (record || buffer == nil)
+      return (f, try constraintState(f, targets: targets, groupIDs: ids, record: record, evaluationInputs: evaluated ? inputs : nil))
     }
   }
 
