@@ -124,6 +124,10 @@ int ct_empty_like(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(at::empty
 int ct_to(ct_tensor t, ct_dtype dtype, ct_device dev, ct_tensor *out) {
   CT_TRY(*out = ct_wrap(t->t.to(ct_to_device(dev), (at::ScalarType)dtype)))
 }
+int ct_to_non_blocking(ct_tensor t, ct_device dev, ct_tensor *out) {
+  CT_TRY(*out = ct_wrap(t->t.to(ct_to_device(dev), /*non_blocking=*/true)))
+}
+int ct_pin_memory(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.pin_memory())) }
 int ct_clone(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.clone())) }
 int ct_contiguous(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.contiguous())) }
 int ct_contiguous_channels_last(ct_tensor t, ct_tensor *out) {

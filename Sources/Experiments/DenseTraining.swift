@@ -28,6 +28,8 @@ public struct DenseTrainingConfig: Codable, Sendable, Equatable {
   public var mlpHidden = ModelKind.defaultMLPHidden
   /// Data-parallel runs: BatchNorm statistics of the global batch (see `RunConfig.syncBatchNorm`).
   public var syncBatchNorm = false
+  /// Where the new model is trained (see `RunConfig.device`).
+  public var device: Device = .cpu
   public init() {}
 }
 
@@ -41,11 +43,13 @@ public enum DenseTrainer {
     Torch.threadCount = config.threads
     Torch.manualSeed(config.seed)
     let model = try kind.make(for: data, mlpHidden: config.mlpHidden)
+    try checkDevice(config.device, group: processGroup.parallel)
+    try model.to(device: config.device)
     try train(model, on: data.train, config: config, processGroup: processGroup, progress: progress)
     return model
   }
 
-  /// Trains `model` with SGD + momentum and a multi-step schedule; returns per-epoch train loss.
+  /// Trains `model`, on its device, with SGD + momentum and a multi-step schedule; returns per-epoch train loss.
   /// With a `processGroup` of several ranks, each rank trains on its part of every global batch
   /// from rank 0's initial weights, and gradients are averaged, so all ranks end with the same
   /// model (BatchNorm statistics: rank 0's, as PyTorch DDP's); every rank must pass the same data.
@@ -54,6 +58,8 @@ public enum DenseTrainer {
                            processGroup: ProcessGroup? = nil, progress: ProgressReporter = ProgressReporter()) throws -> [Double] {
     Torch.threadCount = config.threads
     let group = processGroup.parallel
+    let device = model.device
+    try checkDevice(device, group: group)
     if let group {
       try group.checkEveryRankHasSamples(count: split.count, batchSize: config.batchSize)
       try group.checkSameInputs(config, threads: \.threads, data: String(try split.fingerprint()))
@@ -84,8 +90,9 @@ public enum DenseTrainer {
       let batches = loader.batches(epoch: epoch)
       var total = 0.0
       var i = 0
-      while let b = try batches.next() {
+      while let next = try batches.next() {
         defer { i += 1 }
+        let b = try next.to(device: device)
         try opt.zeroGrad()
         let shard = try BatchShard(localCount: b.targets.count, group: group)
         let logits = try model(b.inputs)

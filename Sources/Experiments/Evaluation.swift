@@ -14,9 +14,10 @@ public struct SplitPredictions: @unchecked Sendable {
 }
 
 public enum Evaluator {
-  /// Runs `model` over `split` without gradients and restores its previous training mode. With
-  /// a `group` of several ranks, each rank runs its part of every batch and every rank returns
-  /// the whole split's results, in the split's order.
+  /// Runs `model` over `split` without gradients, on the model's device, and restores its
+  /// previous training mode; the results are on the CPU. With a `group` of several ranks, each
+  /// rank runs its part of every batch and every rank returns the whole split's results, in the
+  /// split's order.
   public static func predict(_ model: any Module, on split: GroupedSplit, batchSize: Int = 256,
                              group: ProcessGroup? = nil) throws -> SplitPredictions {
     let wasTraining = model.isTraining
@@ -28,11 +29,14 @@ public enum Evaluator {
     let loader = try DataLoader(try split.withoutAugmentation, batchSize: batchSize * (ranks?.count ?? 1),
                                 prefetch: split.prefetchDepth, shard: ranks)
     let batches = loader.batches(epoch: 0)
+    let device = model.device
     try Torch.withNoGrad {
-      while let b = try batches.next() {
+      while let next = try batches.next() {
+        let b = try next.to(device: device)
         let shard = try BatchShard(localCount: b.targets.count, group: group)
         // A short last batch can leave a rank nothing to run.
-        var c = try Tensor.zeros([0], dtype: .bool), l = try Tensor.zeros([0], dtype: model.parameters().first?.dtype ?? .float32)
+        var c = try Tensor.zeros([0], dtype: .bool, device: device)
+        var l = try Tensor.zeros([0], dtype: model.parameters().first?.dtype ?? .float32, device: device)
         if shard.localCount > 0 {
           let logits = try model(b.inputs)
           c = try logits.argmax(dim: 1).eq(b.targets)
@@ -42,7 +46,7 @@ public enum Evaluator {
         losses.append(try shard.gather(l))
       }
     }
-    return SplitPredictions(correct: try Tensor.cat(correct), losses: try Tensor.cat(losses))
+    return SplitPredictions(correct: try Tensor.cat(correct).to(device: .cpu), losses: try Tensor.cat(losses).to(device: .cpu))
   }
 }
 

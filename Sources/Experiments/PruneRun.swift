@@ -52,9 +52,10 @@ public final class PruneRun {
 
   /// Runs (or resumes) the method starting from `dense`, which is left unchanged.
   @discardableResult
-  public func run(dense: any Module) throws -> RunReport? {
+  public func run(dense denseModel: any Module) throws -> RunReport? {
     Torch.threadCount = config.threads
-    let inputs = RunFolder.Inputs(denseFile: denseFile ?? "(in memory)", denseDigest: try NamedTensors.digest(dense.stateDict()),
+    try checkDevice(config.device, group: group)
+    let inputs = RunFolder.Inputs(denseFile: denseFile ?? "(in memory)", denseDigest: try NamedTensors.digest(denseModel.stateDict()),
                                   dataDigest: try dataDigest())
     if let group { try checkDataParallel(group, inputs: inputs) }
     if try prepareFolder(inputs: inputs) == .finished {
@@ -68,6 +69,7 @@ public final class PruneRun {
     let groupIDs = Dictionary(uniqueKeysWithValues: try splits.map { ($0.name, try groups.groupIDs(attributes: $0.split.attributes)) })
     // The dense model's per-sample results on the held-out splits: for the max ψ_g intervals, and
     // for the dense metrics when they are not cached yet.
+    let dense = try onRunDevice(denseModel)
     var heldOutDense: [String: SplitPredictions] = [:]
     for (name, split) in splits where name != "train" {
       heldOutDense[name] = try Evaluator.predict(dense, on: split, batchSize: config.evalBatchSize, group: group)
@@ -78,6 +80,7 @@ public final class PruneRun {
     Torch.manualSeed(config.seed)
     let model = try config.model.make(for: data, matching: dense.stateDict())
     try model.loadStateDict(dense.stateDict())
+    try model.to(device: config.device)
     if config.syncBatchNorm { model.synchronizeBatchNorm(over: group) }
     let sgd = try SGD(parameters: model.parameters(), learningRate: config.learningRate, momentum: config.momentum,
                       nesterov: config.nesterov)
@@ -127,8 +130,9 @@ public final class PruneRun {
       let batches = loader.batches(epoch: epoch)
       var lossSum = 0.0
       var i = 0
-      while let b = try batches.next() {
+      while let next = try batches.next() {
         defer { i += 1 }
+        let b = try next.to(device: config.device)
         let record = try tuner.step(inputs: b.inputs, targets: b.targets, attributes: b.attributes, mitigate: mitigate)
         lossSum += record.loss * Double(record.count)
         steps.append(StepLog(epoch: epoch, step: i, loss: record.loss, lagrangian: record.lagrangian,
@@ -155,7 +159,7 @@ public final class PruneRun {
         try BatchNormRecalibration.run(model) {
           guard used < config.bnRecalibrationBatches, let b = try recalibration.next() else { return nil }
           used += 1
-          return b.inputs
+          return try b.to(device: config.device).inputs
         }
         try masks.applyMasks()
       }
@@ -276,6 +280,16 @@ public final class PruneRun {
     }
     if writes { try AtomicFileWriter.write(try ConfigFile.encoder().encode(result), to: url) }
     return result
+  }
+
+  /// `dense` where the run computes: itself when it is there already; else a copy on the run's
+  /// device, so the caller's model stays where it is.
+  func onRunDevice(_ dense: any Module) throws -> any Module {
+    guard dense.device != config.device else { return dense }
+    let copy = try config.model.make(for: data, matching: dense.stateDict())
+    try copy.loadStateDict(dense.stateDict())
+    try copy.to(device: config.device)
+    return copy
   }
 
   /// Overall and per-group accuracy and loss from one evaluation pass.

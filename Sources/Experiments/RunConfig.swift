@@ -213,6 +213,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// SyncBatchNorm), so N ranks train the model one process would; false (PyTorch DDP's
   /// default): each rank's own part of the batch. No effect in a single process.
   public var syncBatchNorm = false
+  /// Where the model, its optimizers' state, the multipliers and replay buffers live and batches
+  /// run (`cpu`, `cuda`, `cuda:N`); checked against the linked libtorch when a run starts.
+  public var device: Device = .cpu
 
   public init() {}
 
@@ -310,6 +313,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case epochSelection = "epoch_selection"
     case replicaCheckSteps = "replica_check_steps"
     case syncBatchNorm = "sync_batchnorm"
+    case device
   }
 }
 

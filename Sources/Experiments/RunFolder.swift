@@ -13,7 +13,8 @@ struct RunFolder {
                          "checkpoint.safetensors", "report.json", "report.md", "excess_gap.svg", "accuracy.svg",
                          "model.safetensors"]
   /// Settings that may change between sessions of one run: they change speed, not the result's meaning.
-  static let resumableSettings: Set<String> = [RunConfig.CodingKeys.threads.rawValue, RunConfig.CodingKeys.replicaCheckSteps.rawValue]
+  static let resumableSettings: Set<String> = [RunConfig.CodingKeys.threads.rawValue, RunConfig.CodingKeys.replicaCheckSteps.rawValue,
+                                                    RunConfig.CodingKeys.device.rawValue]
 
   /// What the folder holds for this invocation.
   enum State: Equatable {

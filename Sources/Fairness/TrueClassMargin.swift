@@ -7,6 +7,6 @@ func trueClassMargin(_ scores: Tensor, targets: Tensor) throws -> Tensor {
   let index = try targets.unsqueezed(1)
   let own = try scores.gather(dim: 1, index: index).squeezed(1)
   // The true class is pushed below every other score before the max.
-  let others = try scores.scatterAdd(dim: 1, index: index, source: Tensor.full([targets.count, 1], value: -1e30, dtype: scores.dtype))
+  let others = try scores.scatterAdd(dim: 1, index: index, source: Tensor.full([targets.count, 1], value: -1e30, dtype: scores.dtype, device: scores.device))
   return try own - others.max(dim: 1).values
 }

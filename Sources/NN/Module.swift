@@ -60,6 +60,9 @@ extension Module {
     return result
   }
 
+  /// Where the parameters live (the CPU for a model without any): its batches run there.
+  public var device: Device { parameters().first?.device ?? .cpu }
+
   /// Number of scalar parameters (as `sum(p.numel() for p in model.parameters())`).
   public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
 

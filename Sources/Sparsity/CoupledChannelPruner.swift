@@ -81,7 +81,7 @@ public struct CoupledChannelPruner: Pruner {
         let mask = try currentMask(of: layer)
         guard let rows = rowsToPrune[layer.name] else { return mask }
         let keep = try Tensor.ones([layer.unitCount], dtype: .bool, device: mask.device)
-        try keep.indexPut_(index: Tensor(rows.map(Int64.init)), values: Tensor.zeros([], dtype: .bool, device: mask.device))
+        try keep.indexPut_(index: Tensor(rows.map(Int64.init)).to(device: mask.device), values: Tensor.zeros([], dtype: .bool, device: mask.device))
         return try mask.logicalAnd(keep.reshaped([layer.unitCount] + Array(repeating: 1, count: layer.weight.rank - 1)))
       }
     }

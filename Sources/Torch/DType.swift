@@ -63,24 +63,3 @@ extension Int64: TensorElement { public static var dtype: DType { .int64 } }
 extension Int32: TensorElement { public static var dtype: DType { .int32 } }
 extension UInt8: TensorElement { public static var dtype: DType { .uint8 } }
 extension Bool: TensorElement { public static var dtype: DType { .bool } }
-
-/// Where a tensor lives. `.cuda(i)` works when the linked libtorch was built with CUDA.
-public enum Device: Equatable, Sendable, CustomStringConvertible {
-  case cpu
-  case cuda(Int)
-
-  var raw: ct_device {
-    switch self {
-    case .cpu: return ct_device(type: 0, index: 0)
-    case .cuda(let i): return ct_device(type: 1, index: Int32(i))
-    }
-  }
-  init(raw: ct_device) { self = raw.type == 1 ? .cuda(Int(raw.index)) : .cpu }
-
-  public var description: String {
-    switch self {
-    case .cpu: return "cpu"
-    case .cuda(let i): return "cuda:\(i)"
-    }
-  }
-}

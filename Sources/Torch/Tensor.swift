@@ -105,6 +105,15 @@ public final class Tensor: @unchecked Sendable {
   public func to(device: Device) throws -> Tensor {
     try makeTensor { ct_to(handle, dtype.code, device.raw, $0) }
   }
+  /// A copy on `device` that may still be in flight when this returns (CUDA streams order it
+  /// before any later op); from pinned host memory the copy overlaps the host's work.
+  public func to(device: Device, nonBlocking: Bool) throws -> Tensor {
+    guard nonBlocking else { return try to(device: device) }
+    return try makeTensor { ct_to_non_blocking(handle, device.raw, $0) }
+  }
+  /// A copy in page-locked host memory, from which copies to a CUDA device run asynchronously.
+  /// Throws on a libtorch without CUDA (page-locking needs the CUDA driver).
+  public func pinnedMemory() throws -> Tensor { try makeTensor { ct_pin_memory(handle, $0) } }
   public func clone() throws -> Tensor { try makeTensor { ct_clone(handle, $0) } }
   public func contiguous() throws -> Tensor { try makeTensor { ct_contiguous(handle, $0) } }
   /// The same values in channels-last memory format (NHWC strides, shape unchanged) for a 4-D

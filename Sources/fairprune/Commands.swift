@@ -10,6 +10,9 @@ extension GroupSpec.Mode: ExpressibleByArgument {}
 extension DenseOptimizerKind: ExpressibleByArgument {}
 extension DualOptimizerKind: ExpressibleByArgument {}
 extension EpochSelection: ExpressibleByArgument {}
+extension Device: ExpressibleByArgument {
+  public init?(argument: String) { try? self.init(parsing: argument) }
+}
 extension SparsityScheduleKind: ExpressibleByArgument {}
 extension StructuredBudget: ExpressibleByArgument {}
 extension ChannelAllocation: ExpressibleByArgument {}
@@ -96,6 +99,7 @@ struct Train: ParsableCommand {
   @OptionGroup var parallel: DataParallelOptions
   @Flag(help: "Data-parallel runs: BatchNorm normalizes with the global batch's statistics (PyTorch's SyncBatchNorm), not each rank's part.")
   var syncBatchnorm = false
+  @Option(help: "Where to train: cpu, cuda or cuda:N (needs a CUDA build of libtorch).") var device: Device = .cpu
 
   /// `--mlp-hidden` as widths.
   var hiddenWidths: [Int]? {
@@ -122,6 +126,7 @@ struct Train: ParsableCommand {
     c.seed = seed
     c.mlpHidden = hiddenWidths ?? ModelKind.defaultMLPHidden
     c.syncBatchNorm = syncBatchnorm
+    c.device = device
     return c
   }
 
@@ -222,6 +227,8 @@ struct Prune: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Data-parallel runs: BatchNorm normalizes with the global batch's statistics (PyTorch's SyncBatchNorm), not each rank's part (\(defaults.syncBatchNorm)).")
   var syncBatchnorm: Bool?
   @Option(help: "Seed (\(defaults.seed)).") var seed: UInt64?
+  @Option(help: "Where the model, optimizer state, multipliers and buffers live: cpu, cuda or cuda:N (\(defaults.device); cuda needs a CUDA build of libtorch).")
+  var device: String?
 
   /// The options given, by setting name; absent options leave the file's or the default value.
   var overrides: [RunConfig.CodingKeys: Any] {
@@ -282,6 +289,7 @@ struct Prune: ParsableCommand {
     o[.replicaCheckSteps] = replicaCheckSteps
     o[.syncBatchNorm] = syncBatchnorm
     o[.seed] = seed
+    o[.device] = device
     return o
   }
 

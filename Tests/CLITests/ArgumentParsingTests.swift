@@ -48,7 +48,8 @@ final class ArgumentParsingTests: XCTestCase {
     let train = try parse(Train.self, ["train", "--dataset", "tabular-csv", "--data-root", "t.csv", "--target", "y",
                                        "--protected", "race", "--protected", "sex", "--model", "mlp", "--epochs", "3",
                                        "--optimizer", "adam", "--learning-rate", "0.01", "--batch-size", "16",
-                                       "--horizontal-flip", "--threads", "1", "--seed", "9", "--output", "d.safetensors", "--sync-batchnorm"])
+                                       "--horizontal-flip", "--threads", "1", "--seed", "9", "--output", "d.safetensors", "--sync-batchnorm",
+                                       "--device", "cuda:1"])
     XCTAssertEqual(train.data.spec.source, .tabularCSV)
     XCTAssertEqual(train.data.spec.root, "t.csv")
     XCTAssertEqual(train.data.spec.target, "y")
@@ -61,6 +62,9 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(train.seed, 9)
     XCTAssertEqual(train.output, "d.safetensors")
     XCTAssertTrue(train.config.syncBatchNorm)
+    XCTAssertEqual(train.config.device, .cuda(1))
+    XCTAssertEqual(try parse(Train.self, ["train"]).config.device, .cpu)
+    assertRefused(["train", "--device", "gpu"], "'gpu'")
   }
 
   func testPruneMergesOptionsOverDefaults() throws {
@@ -81,6 +85,9 @@ final class ArgumentParsingTests: XCTestCase {
     // Settings not given keep RunConfig's defaults.
     XCTAssertEqual(c.learningRate, RunConfig().learningRate)
     XCTAssertEqual(c.seed, RunConfig().seed)
+    XCTAssertEqual(c.device, .cpu)
+    assertRefused(["prune", "--dense", "d.safetensors", "--output", "o", "--device", "gpu"],
+                  "device = gpu: device 'gpu': expected cpu, cuda or cuda:N")
   }
 
   /// Every RunConfig setting has a prune option (issue 12 item 6).
@@ -98,7 +105,7 @@ final class ArgumentParsingTests: XCTestCase {
       "--bifp-score-learning-rate", "0.1", "--bifp-temperature", "0.5", "--bifp-implicit-gradient", "0.0001",
       "--bifp-final-fine-tune", "--sparsity-schedule", "geometric", "--schedule-keep", "0.9", "--stratified-batches", "--pruning-frequency", "4",
       "--structured-budget", "layer", "--structured-allocation", "global", "--replica-check-steps", "5",
-      "--sync-batchnorm"])
+      "--sync-batchnorm", "--device", "cuda"])
     XCTAssertEqual(Set(prune.overrides.keys), Set(RunConfig.CodingKeys.allCases))
     let c = try prune.resolved()
     XCTAssertEqual(c.milestones, [0.5, 0.75])
@@ -114,6 +121,7 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(c.bnRecalibrationBatches, 7)
     XCTAssertTrue(c.syncBatchNorm)
     XCTAssertTrue(c.evaluationModeEstimates)
+    XCTAssertEqual(c.device, .cuda(0))
     // The library builds the method with these settings.
     let options = c.groupConstraintOptions
     XCTAssertEqual(options.formulation, .augmentedLagrangian)

@@ -18,6 +18,19 @@ final class DataLoaderTests: XCTestCase {
     return out
   }
 
+  /// A batch moved to the GPU (through pinned memory, without blocking) holds the same values.
+  func testBatchMovedToCUDAKeepsItsValues() throws {
+    try XCTSkipIf(Torch.cudaDeviceCount == 0, "libtorch has no CUDA device")
+    let batch = try DataLoader(try tenSamples(), batchSize: 4).makeBatch(epoch: 0, batch: 2)
+    let moved = try batch.to(device: .cuda(0))
+    XCTAssertEqual(moved.inputs.device, .cuda(0))
+    XCTAssertEqual(try moved.inputs.toArray(Float.self), [8, 9])
+    XCTAssertEqual(try moved.targets.toArray(Int64.self), [2, 0])
+    XCTAssertEqual(try moved.attributes.toArray(Int64.self), [0, 1])
+    XCTAssertEqual(moved.indices, [8, 9])
+    XCTAssertTrue(try batch.to(device: .cpu).inputs === batch.inputs, "on the CPU the batch is not copied")
+  }
+
   func testSequentialBatchesKeepTheLastPartialBatch() throws {
     let loader = try DataLoader(try tenSamples(), batchSize: 4)
     XCTAssertEqual(loader.batchCount, 3)

@@ -138,6 +138,10 @@ int ct_empty_like(ct_tensor t, ct_tensor *out);
 
 // Conversion
 int ct_to(ct_tensor t, ct_dtype dtype, ct_device dev, ct_tensor *out);
+// A copy to `dev` that may return before the copy finishes (from pinned memory to CUDA).
+int ct_to_non_blocking(ct_tensor t, ct_device dev, ct_tensor *out);
+// A copy in page-locked host memory (needs a CUDA build of libtorch).
+int ct_pin_memory(ct_tensor t, ct_tensor *out);
 int ct_clone(ct_tensor t, ct_tensor *out);
 int ct_contiguous(ct_tensor t, ct_tensor *out);
 // A 4-D tensor in channels-last memory format (NHWC strides, NCHW shape); oneDNN's native layout.

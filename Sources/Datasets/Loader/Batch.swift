@@ -19,6 +19,14 @@ public struct Batch: @unchecked Sendable {
   }
 
   public var count: Int { indices.count }
+
+  /// The batch on `device`: itself on the CPU; otherwise copied through page-locked host memory
+  /// without blocking, so the copy overlaps the host's next work (PyTorch's `pin_memory=True`).
+  public func to(device: Device) throws -> Batch {
+    guard device != .cpu else { return self }
+    func move(_ t: Tensor) throws -> Tensor { try t.pinnedMemory().to(device: device, nonBlocking: true) }
+    return Batch(inputs: try move(inputs), targets: try move(targets), attributes: try move(attributes), indices: indices)
+  }
 }
 
 /// Anything the `DataLoader` can draw batches from.

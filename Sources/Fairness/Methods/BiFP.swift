@@ -81,10 +81,10 @@ public final class BiFP: FineTuningMethod {
     try Torch.withNoGrad {
       try zip(scores, layers).map { s, layer in
         let n = s.count, pruned = min(n, Int((sparsity * Double(n)).rounded(.up)))
-        let keep = try Tensor.zeros([n], dtype: .bool)
+        let keep = try Tensor.zeros([n], dtype: .bool, device: s.device)
         if n - pruned > 0 {
           let top = try s.abs().reshaped([-1]).topk(n - pruned, largest: true, sorted: false).indices
-          try keep.indexPut_(index: top, values: Tensor.ones([], dtype: .bool))
+          try keep.indexPut_(index: top, values: Tensor.ones([], dtype: .bool, device: s.device))
         }
         return try expanded(keep, like: layer.weight)
       }
@@ -150,7 +150,7 @@ public final class BiFP: FineTuningMethod {
     let smooth = try (trueClassMargin(logits, targets: targets) / temperature).sigmoid()
     let stats = try GroupStatistics(values: smooth, groupIDs: groupIDs, numGroups: groups.numGroups)
     let present = try stats.presentGroups()
-    guard present.count >= 2 else { return try Tensor.zeros([], dtype: logits.dtype) }
+    guard present.count >= 2 else { return try Tensor.zeros([], dtype: logits.dtype, device: logits.device) }
     let means = try stats.means.indexSelect(dim: 0, index: present)
     return try means.max() - means.min()
   }

@@ -40,12 +40,14 @@ public final class CEAG: FineTuningMethod {
     }
     self.objective = objective
     self.groups = groups
-    self.dense = dense
+    // The constraints' constants sit where the model's statistics are computed.
+    self.dense = try dense.to(device: objective.model.device)
     self.tolerance = tolerance
     self.reproduceInPlaceL2Quirk = reproduceInPlaceL2Quirk
     evaluationModeEstimates = options.evaluationModeEstimates
     solver = try GroupConstraintSolver(name: options.bufferSize == nil ? "ceag-no-rb" : "ceag", kind: .inequality,
-                                       groupCounts: dense.groupCounts, primal: primal, dual: dual, options: options)
+                                       groupCounts: dense.groupCounts, primal: primal, dual: dual, options: options,
+                                       device: objective.model.device)
   }
 
   /// Groups with too few training samples to be constrained (reported, not constrained).
@@ -112,8 +114,8 @@ public final class CEAG: FineTuningMethod {
 /// the constants of CEAG's constraints, with the training-set group sizes that weigh them.
 public struct DenseReference: @unchecked Sendable {
   /// float32 [G]; 0 for groups absent from the split.
-  public let groupAccuracy: Tensor
-  public let groupLoss: Tensor
+  public private(set) var groupAccuracy: Tensor
+  public private(set) var groupLoss: Tensor
   public let accuracy: Double
   public let loss: Double
   /// n_g, the training samples of each group (a sample counts once per attribute for `.separate`).
@@ -126,5 +128,13 @@ public struct DenseReference: @unchecked Sendable {
     groupLoss = try Tensor(performance.groupLosses.map { Float($0 ?? 0) })
     accuracy = performance.accuracy
     self.loss = loss
+  }
+
+  /// The same reference with its tensors on `device`.
+  public func to(device: Device) throws -> DenseReference {
+    var moved = self
+    moved.groupAccuracy = try groupAccuracy.to(device: device)
+    moved.groupLoss = try groupLoss.to(device: device)
+    return moved
   }
 }

@@ -34,7 +34,8 @@ public final class EqualizedLoss: FineTuningMethod {
     self.absolute = absolute
     self.reproduceInPlaceL2Quirk = reproduceInPlaceL2Quirk
     solver = try GroupConstraintSolver(name: options.bufferSize == nil ? "el" : "el-rb", kind: .equality,
-                                       groupCounts: groupCounts, primal: primal, dual: dual, options: options)
+                                       groupCounts: groupCounts, primal: primal, dual: dual, options: options,
+                                       device: objective.model.device)
   }
 
   @discardableResult

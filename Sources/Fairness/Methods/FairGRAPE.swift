@@ -19,7 +19,7 @@ public enum FairGRAPE {
   public static func importances(model: any Module, layers: [PrunableLayer], split: GroupedSplit, groups: GroupSpec,
                                  batchSize: Int, maxBatches: Int, seed: UInt64) throws -> [Tensor] {
     let k = groups.numGroups
-    let sums = try layers.map { try Tensor.zeros([k, $0.weight.count], dtype: .float64) }
+    let sums = try layers.map { try Tensor.zeros([k, $0.weight.count], dtype: .float64, device: $0.weight.device) }
     let weights = layers.map(\.weight)
     let buffers = try model.namedBuffers().map { ($0.tensor, try $0.tensor.clone()) }
     let wasTraining = model.isTraining
@@ -31,13 +31,15 @@ public enum FairGRAPE {
     let loader = try DataLoader(split, batchSize: batchSize, shuffle: true, seed: seed)
     let batches = loader.batches(epoch: 0)
     var used = 0
-    while used < maxBatches, let b = try batches.next() {
+    let device = model.device
+    while used < maxBatches, let next = try batches.next() {
       used += 1
+      let b = try next.to(device: device)
       let logits = try model(b.inputs)
       let members = try GroupMembership.rowsByGroup(groups.groupIDs(attributes: b.attributes), numGroups: k)
       let present = members.indices.filter { !members[$0].isEmpty }
       for (position, group) in present.enumerated() {
-        let index = try Tensor(members[group].map(Int64.init))
+        let index = try Tensor(members[group].map(Int64.init)).to(device: device)
         let loss = try Tensor.crossEntropy(logits.indexSelect(dim: 0, index: index), targets: b.targets.indexSelect(dim: 0, index: index))
         let grads = try Tensor.gradients(of: [loss], withRespectTo: weights, retainGraph: position + 1 < present.count)
         try Torch.withNoGrad {

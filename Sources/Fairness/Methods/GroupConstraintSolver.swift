@@ -64,12 +64,12 @@ public struct GroupConstraintOptions: Sendable, Equatable {
     groupCounts.indices.filter { groupCounts[$0] < minGroupSize }
   }
 
-  /// The replay buffer for groups of training sizes `groupCounts`, or nil without buffers.
-  func makeBuffer(groupCounts: [Int]) throws -> ReplayBuffer? {
+  /// The replay buffer on `device` for groups of training sizes `groupCounts`, or nil without buffers.
+  func makeBuffer(groupCounts: [Int], device: Device = .cpu) throws -> ReplayBuffer? {
     try bufferSize.map { k in
       try ReplayBuffer(numGroups: groupCounts.count, capacity: k, groupSizes: groupCounts,
                        overallEstimate: referenceBufferOverall ? .meanOfFullGroups
-                         : .sampleWeighted(groupFrequencies: groupCounts.map(Double.init)))
+                         : .sampleWeighted(groupFrequencies: groupCounts.map(Double.init)), device: device)
     }
   }
 }
@@ -87,26 +87,27 @@ final class GroupConstraintSolver {
   /// The groups left unconstrained, ascending.
   let unconstrainedGroups: [Int]
 
+  /// Multipliers, penalty coefficients and buffers live on `device`, the model's.
   init(name: String, kind: ConstraintKind, groupCounts: [Int], primal: any Optimizer, dual: DualUpdate,
-       options: GroupConstraintOptions) throws {
+       options: GroupConstraintOptions, device: Device) throws {
     self.primal = primal
     let formulation = options.formulation
     let multiplier = formulation.expectsMultiplier
       ? try Multiplier(kind: kind, count: groupCounts.count, access: .indexed, initialValue: 0,
-                       restartOnFeasible: options.dualRestarts && kind == .inequality)
+                       restartOnFeasible: options.dualRestarts && kind == .inequality, device: device)
       : nil
     guard options.penaltyCoefficient.isFinite, options.penaltyCoefficient > 0 || !formulation.expectsPenaltyCoefficient else {
       throw FairnessError("\(name): the penalty coefficient must be a finite value > 0, got \(options.penaltyCoefficient)")
     }
     let penalty = formulation.expectsPenaltyCoefficient
-      ? try PenaltyCoefficient(count: groupCounts.count, initialValue: options.penaltyCoefficient, access: .indexed)
+      ? try PenaltyCoefficient(count: groupCounts.count, initialValue: options.penaltyCoefficient, access: .indexed, device: device)
       : nil
     constraint = try Constraint(name: name, kind: kind, formulation: formulation, multiplier: multiplier, penaltyCoefficient: penalty)
     optimizer = try ConstrainedOptimizer(constraints: [constraint], primal: [primal], dual: try multiplier.map { [try dual.optimizer(for: $0)] } ?? [],
                                          order: options.updateOrder)
-    buffer = try options.makeBuffer(groupCounts: groupCounts)
+    buffer = try options.makeBuffer(groupCounts: groupCounts, device: device)
     unconstrainedGroups = options.unconstrainedGroups(groupCounts: groupCounts)
-    constrainable = unconstrainedGroups.isEmpty ? nil : try Tensor(groupCounts.map { $0 >= options.minGroupSize })
+    constrainable = unconstrainedGroups.isEmpty ? nil : try Tensor(groupCounts.map { $0 >= options.minGroupSize }).to(device: device)
   }
 
   /// The entries of the group-id list `groups` that may be constrained.

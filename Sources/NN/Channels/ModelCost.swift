@@ -17,8 +17,7 @@ public struct ModelCost: Equatable, Sendable {
     let wasTraining = model.isTraining
     model.eval()
     defer { model.train(wasTraining) }
-    let device = model.parameters().first?.device ?? .cpu
-    _ = try Torch.withNoGrad { try model(Tensor.zeros([1] + inputShape, device: device)) }
+    _ = try Torch.withNoGrad { try model(Tensor.zeros([1] + inputShape, device: model.device)) }
     var macs: [String: Int] = [:]
     for (name, module) in model.namedModules() {
       if let conv = module as? Conv2d, let size = conv.lastOutputSize {
