@@ -17,13 +17,7 @@ final class DataParallelRunTests: XCTestCase {
     let root = try temporaryDirectory(self, prefix: "data-parallel-run")
     let (data, dense) = try SmallDemoFixture.make()
     for method in [MethodKind.nft, .ceag] {
-      var c = RunConfig()
-      c.method = method
-      c.sparsity = 0.8
-      c.epochs = 3
-      c.lastPruningEpoch = 1
-      c.batchSize = 64
-      c.threads = 1
+      var c = SmallDemoFixture.runConfig(method)
       c.replicaCheckSteps = 3  // also checked within epochs
       let config = c
       @Sendable func run(_ name: String, group: ProcessGroup?) throws -> RunReport? {

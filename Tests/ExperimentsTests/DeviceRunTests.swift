@@ -11,13 +11,7 @@ import XCTest
 /// there gives the masks and report of the CPU run, within the rounding of other kernels.
 final class DeviceRunTests: XCTestCase {
   func smallConfig(_ method: MethodKind, device: Device) -> RunConfig {
-    var c = RunConfig()
-    c.method = method
-    c.sparsity = 0.8
-    c.epochs = 3
-    c.lastPruningEpoch = 1
-    c.batchSize = 64
-    c.threads = 1
+    var c = SmallDemoFixture.runConfig(method)
     c.device = device
     return c
   }

@@ -17,4 +17,16 @@ enum SmallDemoFixture {
     try DenseTrainer.train(dense, on: data.train, config: demo.dense, progress: ProgressReporter(enabled: false))
     return (data, dense)
   }
+
+  /// A short run on that data: 80% sparsity, 3 epochs (GMP to epoch 1), batch 64, one thread.
+  static func runConfig(_ method: MethodKind) -> RunConfig {
+    var c = RunConfig()
+    c.method = method
+    c.sparsity = 0.8
+    c.epochs = 3
+    c.lastPruningEpoch = 1
+    c.batchSize = 64
+    c.threads = 1
+    return c
+  }
 }
