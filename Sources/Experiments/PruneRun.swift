@@ -163,7 +163,7 @@ public final class PruneRun {
         }
         try masks.applyMasks()
       }
-      let multiplierMax = try tuner.multipliers().map { try $0.max().item() }
+      let multipliers = try tuner.multipliers().map { try $0.to(.float64, device: .cpu).toArray(Double.self) }
       for (name, split) in splits {
         let predictions = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize, group: group)
         let sparse = try performance(predictions, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
@@ -176,7 +176,8 @@ public final class PruneRun {
         }
         history.append(EpochMetrics(epoch: epoch, split: name, sparsity: sparsity, learningRate: optimizer.learningRate,
                                     trainLoss: name == "train" ? lossSum / Double(data.train.count) : nil,
-                                    multiplierMax: multiplierMax, metrics: metrics))
+                                    multiplierMax: multipliers?.max(), multipliers: name == "train" ? multipliers : nil,
+                                    metrics: metrics))
       }
       // The model the report will describe so far (selection rules are prefix-consistent), written
       // before the checkpoint so that a resumed run never skips it.

@@ -76,10 +76,13 @@ struct EpochMetrics: Codable {
   var learningRate: Double
   var trainLoss: Double?
   var multiplierMax: Double?
+  /// Every group's multiplier λ_g after the epoch (on the train line; methods with multipliers):
+  /// which constraints are pushing, and whether a violated group's λ_g still grows.
+  var multipliers: [Double]? = nil
   var metrics: DisparityMetrics
 
   enum CodingKeys: String, CodingKey {
-    case epoch, split, sparsity, metrics
+    case epoch, split, sparsity, metrics, multipliers
     case learningRate = "learning_rate"
     case trainLoss = "train_loss"
     case multiplierMax = "multiplier_max"

@@ -69,6 +69,16 @@ final class PipelineTests: XCTestCase {
     XCTAssertNil(json["unexpected"])
     let lines = try String(contentsOf: output.appendingPathComponent("ceag/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
     XCTAssertEqual(lines.count, 12 * 2, "one line per epoch and split")
+    // The train lines list every group's multiplier; their largest is multiplier_max.
+    let last = try XCTUnwrap(try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+      .last { $0["split"] as? String == "train" })
+    let lambdas = try XCTUnwrap(last["multipliers"] as? [Double])
+    XCTAssertEqual(lambdas.count, ceag.groups.count)
+    XCTAssertTrue(lambdas.allSatisfy { $0 >= 0 }, "\(lambdas)")
+    XCTAssertGreaterThan(lambdas.max() ?? 0, 0, "some constraint was active")
+    XCTAssertEqual(last["multiplier_max"] as? Double, lambdas.max())
+    let nftLines = try String(contentsOf: output.appendingPathComponent("nft/metrics.jsonl"), encoding: .utf8)
+    XCTAssertFalse(nftLines.contains("\"multipliers\""), "NFT has no multipliers")
   }
 
   /// Equalized loss with replay buffers shrinks the spread of group losses on train relative to NFT.
