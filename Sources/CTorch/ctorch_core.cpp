@@ -128,6 +128,9 @@ int ct_to_non_blocking(ct_tensor t, ct_device dev, ct_tensor *out) {
   CT_TRY(*out = ct_wrap(t->t.to(ct_to_device(dev), /*non_blocking=*/true)))
 }
 int ct_pin_memory(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.pin_memory())) }
+int32_t ct_is_pinned(ct_tensor t) {
+  try { return t->t.is_pinned() ? 1 : 0; } catch (...) { return 0; }
+}
 int ct_clone(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.clone())) }
 int ct_contiguous(ct_tensor t, ct_tensor *out) { CT_TRY(*out = ct_wrap(t->t.contiguous())) }
 int ct_contiguous_channels_last(ct_tensor t, ct_tensor *out) {

@@ -81,7 +81,7 @@ public enum DenseTrainer {
                                      totalEpochs: config.epochs)
     // One seeded loader: epoch e's order and flips follow from (seed, e), not from libtorch's generator.
     let loader = try DataLoader(split, batchSize: config.batchSize, shuffle: true, seed: config.seed, prefetch: split.prefetchDepth,
-                                shard: processGroup.loaderShard)
+                                shard: processGroup.loaderShard, pinMemory: device != .cpu)
     model.train()
     progress.begin()
     var losses: [Double] = []

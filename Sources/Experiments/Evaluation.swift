@@ -26,10 +26,10 @@ public enum Evaluator {
     var correct: [Tensor] = []
     var losses: [Tensor] = []
     let ranks = group.loaderShard
-    let loader = try DataLoader(try split.withoutAugmentation, batchSize: batchSize * (ranks?.count ?? 1),
-                                prefetch: split.prefetchDepth, shard: ranks)
-    let batches = loader.batches(epoch: 0)
     let device = model.device
+    let loader = try DataLoader(try split.withoutAugmentation, batchSize: batchSize * (ranks?.count ?? 1),
+                                prefetch: split.prefetchDepth, shard: ranks, pinMemory: device != .cpu)
+    let batches = loader.batches(epoch: 0)
     try Torch.withNoGrad {
       while let next = try batches.next() {
         let b = try next.to(device: device)

@@ -118,9 +118,9 @@ public final class PruneRun {
     } : nil
     let loader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 7919,
                                 prefetch: data.train.prefetchDepth, strata: strata,
-                                shard: processGroup.loaderShard)
+                                shard: processGroup.loaderShard, pinMemory: config.device != .cpu)
     let recalibrationLoader = try DataLoader(data.train, batchSize: config.batchSize, shuffle: true, seed: config.seed &+ 15_485_863,
-                                             prefetch: data.train.prefetchDepth)
+                                             prefetch: data.train.prefetchDepth, pinMemory: config.device != .cpu)
     progress.begin()
     for epoch in startEpoch..<config.epochs {
       if epoch <= config.lastPruningEpoch { _ = try masks.prune(epoch: epoch, schedule: schedule, using: pruner) }

@@ -114,6 +114,8 @@ public final class Tensor: @unchecked Sendable {
   /// A copy in page-locked host memory, from which copies to a CUDA device run asynchronously.
   /// Throws on a libtorch without CUDA (page-locking needs the CUDA driver).
   public func pinnedMemory() throws -> Tensor { try makeTensor { ct_pin_memory(handle, $0) } }
+  /// Whether the tensor is in page-locked host memory (never on a libtorch without CUDA).
+  public var isPinned: Bool { ct_is_pinned(handle) != 0 }
   public func clone() throws -> Tensor { try makeTensor { ct_clone(handle, $0) } }
   public func contiguous() throws -> Tensor { try makeTensor { ct_contiguous(handle, $0) } }
   /// The same values in channels-last memory format (NHWC strides, shape unchanged) for a 4-D

@@ -31,6 +31,29 @@ final class DataLoaderTests: XCTestCase {
     XCTAssertTrue(try batch.to(device: .cpu).inputs === batch.inputs, "on the CPU the batch is not copied")
   }
 
+  /// Pinned batches need CUDA: a CPU-only libtorch refuses the loader by name, before any batch.
+  func testPinnedMemoryIsRefusedWhereLibtorchHasNoCUDA() throws {
+    try XCTSkipIf(Torch.cudaDeviceCount > 0, "libtorch has CUDA")
+    XCTAssertThrowsError(try DataLoader(try tenSamples(), batchSize: 4, pinMemory: true)) { error in
+      XCTAssertTrue("\(error)".contains("pinned memory needs a CUDA build of libtorch"), "\(error)")
+    }
+    XCTAssertFalse(try DataLoader(try tenSamples(), batchSize: 4).makeBatch(epoch: 0, batch: 0).inputs.isPinned)
+  }
+
+  /// With CUDA the loader builds every batch in page-locked memory, on the prefetch thread too.
+  func testPinnedLoaderBuildsPinnedBatches() throws {
+    try XCTSkipIf(Torch.cudaDeviceCount == 0, "libtorch has no CUDA device")
+    for prefetch in [0, 2] {
+      let batches = try DataLoader(try tenSamples(), batchSize: 4, prefetch: prefetch, pinMemory: true).batches(epoch: 0)
+      var seen = 0
+      while let b = try batches.next() {
+        XCTAssertTrue(b.inputs.isPinned && b.targets.isPinned && b.attributes.isPinned, "prefetch \(prefetch)")
+        seen += b.count
+      }
+      XCTAssertEqual(seen, 10)
+    }
+  }
+
   func testSequentialBatchesKeepTheLastPartialBatch() throws {
     let loader = try DataLoader(try tenSamples(), batchSize: 4)
     XCTAssertEqual(loader.batchCount, 3)

@@ -142,6 +142,7 @@ int ct_to(ct_tensor t, ct_dtype dtype, ct_device dev, ct_tensor *out);
 int ct_to_non_blocking(ct_tensor t, ct_device dev, ct_tensor *out);
 // A copy in page-locked host memory (needs a CUDA build of libtorch).
 int ct_pin_memory(ct_tensor t, ct_tensor *out);
+int32_t ct_is_pinned(ct_tensor t);  // 1 when in page-locked host memory
 int ct_clone(ct_tensor t, ct_tensor *out);
 int ct_contiguous(ct_tensor t, ct_tensor *out);
 // A 4-D tensor in channels-last memory format (NHWC strides, NCHW shape); oneDNN's native layout.

@@ -20,12 +20,20 @@ public struct Batch: @unchecked Sendable {
 
   public var count: Int { indices.count }
 
-  /// The batch on `device`: itself on the CPU; otherwise copied through page-locked host memory
-  /// without blocking, so the copy overlaps the host's next work (PyTorch's `pin_memory=True`).
+  /// The batch on `device`: itself on the CPU; otherwise copied from page-locked host memory
+  /// (pinned here unless the loader pinned it) without blocking, so the copy overlaps the host's
+  /// next work.
   public func to(device: Device) throws -> Batch {
     guard device != .cpu else { return self }
-    func move(_ t: Tensor) throws -> Tensor { try t.pinnedMemory().to(device: device, nonBlocking: true) }
+    func move(_ t: Tensor) throws -> Tensor { try (t.isPinned ? t : t.pinnedMemory()).to(device: device, nonBlocking: true) }
     return Batch(inputs: try move(inputs), targets: try move(targets), attributes: try move(attributes), indices: indices)
+  }
+
+  /// The batch in page-locked host memory (PyTorch's `pin_memory=True`), from which copies to a
+  /// CUDA device run asynchronously. Throws on a libtorch without CUDA.
+  public func pinned() throws -> Batch {
+    Batch(inputs: try inputs.pinnedMemory(), targets: try targets.pinnedMemory(), attributes: try attributes.pinnedMemory(),
+          indices: indices)
   }
 }
 

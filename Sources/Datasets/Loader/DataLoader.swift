@@ -1,3 +1,5 @@
+import Torch
+
 /// Batches from a `BatchSource`: seeded shuffling (a new permutation each epoch), fixed batch
 /// size, optional drop-last, and background prefetch.
 ///
@@ -32,11 +34,17 @@ public struct DataLoader<Source: BatchSource>: Sendable {
   /// (contiguous, balanced: sizes differ by at most one), so the ranks together see each global
   /// batch exactly once in the order one process would. nil: whole batches.
   public let shard: (rank: Int, count: Int)?
+  /// Batches are built in page-locked host memory (on the prefetch thread when prefetching), for
+  /// asynchronous copies to a CUDA device, as PyTorch's `pin_memory=True`.
+  public let pinMemory: Bool
 
   /// Throws when the batch size is not positive, `prefetch` is negative, or the source is
-  /// empty (or too small to give one batch with `dropLast`).
+  /// empty (or too small to give one batch with `dropLast`), or on `pinMemory` where libtorch has no CUDA.
   public init(_ source: Source, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
-              prefetch: Int = 2, strata: [Int]? = nil, shard: (rank: Int, count: Int)? = nil) throws {
+              prefetch: Int = 2, strata: [Int]? = nil, shard: (rank: Int, count: Int)? = nil, pinMemory: Bool = false) throws {
+    if pinMemory, Torch.cudaDeviceCount == 0 {
+      throw DatasetError("pinned memory needs a CUDA build of libtorch; this one sees no CUDA device")
+    }
     if let shard, shard.count < 1 || !(0..<shard.count).contains(shard.rank) {
       throw DatasetError("shard: rank \(shard.rank) is not in 0..<\(shard.count)")
     }
@@ -57,6 +65,7 @@ public struct DataLoader<Source: BatchSource>: Sendable {
     self.prefetch = prefetch
     self.strata = strata
     self.shard = shard
+    self.pinMemory = pinMemory
   }
 
   /// Batches per epoch.
@@ -108,8 +117,10 @@ public struct DataLoader<Source: BatchSource>: Sendable {
     let indices = batchIndices(epoch: epoch)
     let source = self.source
     let seeds = (0..<indices.count).map { augmentationSeed(epoch: epoch, batch: $0) }
+    let pin = pinMemory
     return BatchIterator(count: indices.count, prefetch: prefetch) { b in
-      try source.makeBatch(indices[b], seed: seeds[b])
+      let batch = try source.makeBatch(indices[b], seed: seeds[b])
+      return pin ? try batch.pinned() : batch
     }
   }
 

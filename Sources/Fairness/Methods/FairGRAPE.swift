@@ -28,10 +28,10 @@ public enum FairGRAPE {
       model.train(wasTraining)
       try? Torch.withNoGrad { for (live, saved) in buffers { try live.copy_(saved) } }
     }
-    let loader = try DataLoader(split, batchSize: batchSize, shuffle: true, seed: seed)
+    let device = model.device
+    let loader = try DataLoader(split, batchSize: batchSize, shuffle: true, seed: seed, pinMemory: device != .cpu)
     let batches = loader.batches(epoch: 0)
     var used = 0
-    let device = model.device
     while used < maxBatches, let next = try batches.next() {
       used += 1
       let b = try next.to(device: device)
