@@ -20,53 +20,25 @@ import NN
 import Optim
 import Sparsity
 import Torch
+import BenchSupport
 
-struct Options {
-  var threads = 2
-  var rounds = 5
-  var imageSize = 64
-  var sparsities = [0.25, 0.5, 0.75]
-  var models = ["cifar-resnet56", "resnet18", "mobilenet-v2"]
-  var layout = true
-  var foldBatchNorm = false
-  var compaction = true
+struct Options: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "compaction-bench")
+  @Option(help: "Intra-op threads.") var threads = 2
+  @Option(help: "Rounds; each times the dense model, then every compacted one.") var rounds = 5
+  @Option(help: "Input size of ResNet-18 and MobileNetV2 (CifarResNet-56 runs at 32 px).") var imageSize = 64
+  @Option(name: .customLong("sparsities"), help: "Channel sparsities, comma-separated.")
+  var sparsityList = CommaList([0.25, 0.5, 0.75])
+  @Option(name: .customLong("models"), help: "Models, comma-separated.")
+  var modelList = CommaList(["cifar-resnet56", "resnet18", "mobilenet-v2"])
+  @Flag(inversion: .prefixedNo, help: "Also run the memory-layout study (plain vs channels-last).") var layout = true
+  @Flag(name: .customLong("fold-batchnorm"), help: "Fold BatchNorm into the convolutions of dense and compacted models.") var foldBatchNorm = false
+  @Flag(inversion: .prefixedNo, help: "Run the compaction study (--no-compaction: the layout study alone).") var compaction = true
 
-  init(_ args: [String]) throws {
-    var i = 1
-    func value() throws -> String {
-      i += 1
-      guard i < args.count else { throw TorchError("missing value after \(args[i - 1])") }
-      return args[i]
-    }
-    while i < args.count {
-      switch args[i] {
-      case "--threads": threads = Int(try value()) ?? threads
-      case "--rounds": rounds = Int(try value()) ?? rounds
-      case "--image-size": imageSize = Int(try value()) ?? imageSize
-      case "--sparsities": sparsities = try value().split(separator: ",").compactMap { Double($0) }
-      case "--models": models = try value().split(separator: ",").map(String.init)
-      case "--no-layout": layout = false
-      case "--fold-batchnorm": foldBatchNorm = true
-      case "--no-compaction": compaction = false
-      default: throw TorchError("unknown argument \(args[i])")
-      }
-      i += 1
-    }
-  }
+  var sparsities: [Double] { sparsityList.values }
+  var models: [String] { modelList.values }
 }
 
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-  let start = DispatchTime.now().uptimeNanoseconds
-  try body()
-  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
-func median(_ v: [Double]) -> Double {
-  let s = v.sorted()
-  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
-
-/// Images per second of `model` on `x` over `steps` forward passes (after one warm-up).
 func throughput(_ model: any Module, _ x: Tensor, steps: Int) throws -> Double {
   try Torch.withNoGrad {
     _ = try model(x)
@@ -141,7 +113,7 @@ func layoutStudy(_ options: Options) throws {
   }
 }
 
-let options = try Options(CommandLine.arguments)
+let options = Options.parseOrExit()
 Torch.threadCount = options.threads
 Torch.manualSeed(0)
 if !options.compaction {

@@ -4,11 +4,23 @@
 import Constrained
 import Foundation
 import Torch
+import BenchSupport
 
-let arguments = Array(CommandLine.arguments.dropFirst().compactMap { Int($0) })
-let observed = arguments.count > 0 ? arguments[0] : 300
-let steps = arguments.count > 1 ? arguments[1] : 2_000
-let total = arguments.count > 2 ? arguments[2] : 10_000
+struct Options: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "constrained-bench")
+  @Argument(help: "Constraints observed per step.") var observed = 300
+  @Argument(help: "Timed dual steps.") var steps = 2_000
+  @Argument(help: "Constraints in all.") var total = 10_000
+
+  func validate() throws {
+    guard observed >= 1, steps >= 1, observed <= total else {
+      throw ValidationError("need 1 <= observed (\(observed)) <= total (\(total)) and steps (\(steps)) >= 1")
+    }
+  }
+}
+
+let options = Options.parseOrExit()
+let observed = options.observed, steps = options.steps, total = options.total
 Torch.threadCount = 1
 Torch.manualSeed(0)
 

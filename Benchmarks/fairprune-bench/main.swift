@@ -14,45 +14,18 @@ import Foundation
 import NN
 import Optim
 import Torch
+import BenchSupport
 
-struct Options {
-  var threads = 2
-  var trainSteps = 20
-  var evalSteps = 10
-  var python = "/usr/bin/python3"
-  var swiftOnly = false
-  var ceagSteps = 10
-  var referenceCommand: String?
-  var referenceImages = 0
-
-  init(_ args: [String]) throws {
-    var i = 1
-    func value() throws -> String {
-      i += 1
-      guard i < args.count else { throw TorchError("missing value after \(args[i - 1])") }
-      return args[i]
-    }
-    while i < args.count {
-      switch args[i] {
-      case "--threads": threads = Int(try value()) ?? threads
-      case "--train-steps": trainSteps = Int(try value()) ?? trainSteps
-      case "--eval-steps": evalSteps = Int(try value()) ?? evalSteps
-      case "--python": python = try value()
-      case "--swift-only": swiftOnly = true
-      case "--ceag-steps": ceagSteps = Int(try value()) ?? ceagSteps
-      case "--reference-command": referenceCommand = try value()
-      case "--reference-images": referenceImages = Int(try value()) ?? 0
-      default: throw TorchError("unknown argument \(args[i])")
-      }
-      i += 1
-    }
-  }
-}
-
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-  let start = DispatchTime.now().uptimeNanoseconds
-  try body()
-  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+struct Options: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "fairprune-bench")
+  @Option(help: "Intra-op threads (Swift and PyTorch alike).") var threads = 2
+  @Option(help: "Timed CifarResNet-56 training steps.") var trainSteps = 20
+  @Option(help: "Timed evaluation batches.") var evalSteps = 10
+  @Option(help: "The Python that runs Benchmarks/pytorch_reference.py.") var python = "/usr/bin/python3"
+  @Flag(help: "Skip the PyTorch reference.") var swiftOnly = false
+  @Option(help: "Timed CEAG fine-tuning steps.") var ceagSteps = 10
+  @Option(help: "A command timed in the same window (e.g. the reference code's CEAG epoch).") var referenceCommand: String?
+  @Option(help: "Images the reference command processes (for its rate).") var referenceImages = 0
 }
 
 func swiftNumbers(_ o: Options) throws -> [String: Double] {
@@ -169,7 +142,7 @@ func pythonNumbers(_ o: Options) throws -> [String: Any] {
 }
 
 do {
-  let o = try Options(CommandLine.arguments)
+  let o = Options.parseOrExit()
   let torchRef = o.swiftOnly ? [:] : try pythonNumbers(o)
   let mine = try swiftNumbers(o)
   print("threads: \(o.threads), train steps: \(o.trainSteps), eval batches: \(o.evalSteps)")

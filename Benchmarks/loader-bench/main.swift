@@ -13,42 +13,17 @@ import Foundation
 import NN
 import Optim
 import Torch
+import BenchSupport
 
-struct Options {
-  var threads = 2
-  var images = 512
-  var trainSteps = 2
-  var loaderBatches = 20
-  var utkface: String?
-
-  init(_ args: [String]) throws {
-    var i = 1
-    func value() throws -> String {
-      i += 1
-      guard i < args.count else { throw DatasetError("missing value after \(args[i - 1])") }
-      return args[i]
-    }
-    while i < args.count {
-      switch args[i] {
-      case "--threads": threads = Int(try value()) ?? threads
-      case "--images": images = Int(try value()) ?? images
-      case "--train-steps": trainSteps = Int(try value()) ?? trainSteps
-      case "--loader-batches": loaderBatches = Int(try value()) ?? loaderBatches
-      case "--utkface": utkface = try value()
-      default: throw DatasetError("unknown argument \(args[i])")
-      }
-      i += 1
-    }
-  }
+struct Options: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "loader-bench")
+  @Option(help: "Intra-op threads.") var threads = 2
+  @Option(help: "Images per dataset (generated, or the first files of --utkface).") var images = 512
+  @Option(help: "Timed training steps per model.") var trainSteps = 2
+  @Option(help: "Timed loader batches.") var loaderBatches = 20
+  @Option(help: "A real UTKFace folder to read instead of generated JPEGs.") var utkface: String?
 }
 
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-  let start = DispatchTime.now().uptimeNanoseconds
-  try body()
-  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
-/// Batches per second through a prefetching loader, over `batches` batches (epochs wrap).
 func loaderRate<S: BatchSource>(_ source: S, batchSize: Int, batches: Int) throws -> Double {
   let loader = try DataLoader(source, batchSize: batchSize, shuffle: true, dropLast: true, seed: 1, prefetch: 2)
   _ = try loader.makeBatch(epoch: 0, batch: 0)  // warm-up
@@ -167,7 +142,7 @@ func run(_ o: Options) throws {
 }
 
 do {
-  try run(try Options(CommandLine.arguments))
+  try run(Options.parseOrExit())
 } catch {
   FileHandle.standardError.write(Data("loader-bench: \(error)\n".utf8))
   exit(1)

@@ -13,24 +13,25 @@ import NN
 import Optim
 import Sparsity
 import Torch
+import BenchSupport
 
-var rounds = 3, samples = 2048, scoringBatches = 16, threads = 2
-var arguments = CommandLine.arguments.dropFirst().makeIterator()
-while let flag = arguments.next() {
-  guard let text = arguments.next(), let value = Int(text), value > 0 else {
-    FileHandle.standardError.write(Data("\(flag) needs a positive integer\n".utf8))
-    exit(2)
-  }
-  switch flag {
-  case "--rounds": rounds = value
-  case "--samples": samples = value
-  case "--scoring-batches": scoringBatches = value
-  case "--threads": threads = value
-  default:
-    FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
-    exit(2)
+struct Options: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "methods-bench")
+  @Option(help: "Rounds; each times every variant once.") var rounds = 3
+  @Option(help: "Synthetic training samples.") var samples = 2048
+  @Option(help: "Batches FairGRAPE scores per pruning step.") var scoringBatches = 16
+  @Option(help: "Intra-op threads.") var threads = 2
+
+  func validate() throws {
+    for (name, value) in [("--rounds", rounds), ("--samples", samples), ("--scoring-batches", scoringBatches), ("--threads", threads)]
+    where value < 1 {
+      throw ValidationError("\(name) must be a positive integer, got \(value)")
+    }
   }
 }
+
+let options = Options.parseOrExit()
+let rounds = options.rounds, samples = options.samples, scoringBatches = options.scoringBatches, threads = options.threads
 Torch.threadCount = threads
 
 /// Synthetic data with `k` groups of equal expected size.
@@ -51,12 +52,6 @@ func sparseModel(_ data: GroupedDataset) throws -> (any Module, SparsityMasks, M
   try masks.prune(to: 0.5, using: LayerwiseMagnitudePruner())
   let sgd = try SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9)
   return (model, masks, MaskedOptimizer(sgd, masks: masks))
-}
-
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-  let start = DispatchTime.now().uptimeNanoseconds
-  try body()
-  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
 /// One epoch of `method`'s mitigating steps.
@@ -82,11 +77,6 @@ func fairgrapeStep(on data: GroupedDataset) throws -> Double {
   let groups = try GroupSpec(info: data.info, attributeNames: data.info.attributes.map(\.name), mode: .intersectional)
   let pruner = FairGRAPEPruner(model: model, split: data.train, groups: groups, batchSize: 128, maxBatches: scoringBatches)
   return try seconds { try masks.prune(to: 0.6, using: pruner) }
-}
-
-func median(_ xs: [Double]) -> Double {
-  let s = xs.sorted()
-  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
 do {

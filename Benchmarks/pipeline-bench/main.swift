@@ -18,56 +18,31 @@ import NN
 import Optim
 import Sparsity
 import Torch
+import BenchSupport
 
-struct Options {
-  var threads = 2
-  var steps = 12
-  var warmup = 2
-  var block = 2
-  var sparsity = 0.9
-  var groups = [100, 10_000]
-  var tinySteps = 200
-  var parts: Set<String> = ["a", "b", "tiny"]
+struct Options: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "pipeline-bench")
+  @Option(help: "Intra-op threads.") var threads = 2
+  @Option(help: "Timed steps per variant.") var steps = 12
+  @Option(help: "Untimed warm-up steps per variant.") var warmup = 2
+  @Option(help: "Steps per block of a variant within a round.") var block = 2
+  @Option(help: "Sparsity of the sparse model, in [0, 1).") var sparsity = 0.9
+  @Option(name: .customLong("groups"), help: "Group counts of part (b), comma-separated.") var groupList = CommaList([100, 10_000])
+  @Option(help: "Steps of the tiny-model comparison (0: skip it).") var tinySteps = 200
+  @Option(name: .customLong("only"), help: "Parts to run, a subset of a,b,tiny.") var partList = CommaList(["a", "b", "tiny"])
 
-  init(_ args: [String]) throws {
-    var i = 1
-    func value() throws -> String {
-      i += 1
-      guard i < args.count else { throw TorchError("missing value after \(args[i - 1])") }
-      return args[i]
+  var groups: [Int] { groupList.values }
+  var parts: Set<String> { Set(partList.values) }
+
+  func validate() throws {
+    for (name, value, least) in [("--threads", threads, 1), ("--steps", steps, 1), ("--warmup", warmup, 0), ("--block", block, 1),
+                                 ("--tiny-steps", tinySteps, 0)] where value < least {
+      throw ValidationError("\(name) needs an integer >= \(least), got \(value)")
     }
-    func int(_ text: String, min: Int) throws -> Int {
-      guard let n = Int(text), n >= min else { throw TorchError("\(args[i - 1]) needs an integer >= \(min), got '\(text)'") }
-      return n
-    }
-    while i < args.count {
-      switch args[i] {
-      case "--threads": threads = try int(try value(), min: 1)
-      case "--steps": steps = try int(try value(), min: 1)
-      case "--warmup": warmup = try int(try value(), min: 0)
-      case "--block": block = try int(try value(), min: 1)
-      case "--tiny-steps": tinySteps = try int(try value(), min: 0)
-      case "--only":
-        let text = try value()
-        let list = Set(text.split(separator: ",").map(String.init))
-        guard !list.isEmpty, list.isSubset(of: ["a", "b", "tiny"]) else {
-          throw TorchError("--only needs a comma-separated subset of a, b, tiny, got '\(text)'")
-        }
-        parts = list
-      case "--sparsity":
-        let text = try value()
-        guard let s = Double(text), s >= 0, s < 1 else { throw TorchError("--sparsity needs a value in [0, 1), got '\(text)'") }
-        sparsity = s
-      case "--groups":
-        let text = try value()
-        let list = text.split(separator: ",").compactMap { Int($0) }
-        guard !list.isEmpty, list.count == text.split(separator: ",").count, list.allSatisfy({ $0 >= 1 }) else {
-          throw TorchError("--groups needs a comma-separated list of group counts >= 1, got '\(text)'")
-        }
-        groups = list
-      default: throw TorchError("unknown argument \(args[i])")
-      }
-      i += 1
+    guard (0..<1).contains(sparsity) else { throw ValidationError("--sparsity needs a value in [0, 1), got \(sparsity)") }
+    guard groups.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--groups needs group counts >= 1, got \(groups)") }
+    guard parts.isSubset(of: ["a", "b", "tiny"]) else {
+      throw ValidationError("--only needs a comma-separated subset of a, b, tiny, got \(partList.values.joined(separator: ","))")
     }
   }
 }
@@ -86,12 +61,6 @@ func cpuNow() -> Double {
   var ts = timespec()
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
   return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-func median(_ xs: [Double]) -> Double {
-  let s = xs.sorted()
-  guard !s.isEmpty else { return .nan }
-  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
 func quantile(_ xs: [Double], _ q: Double) -> Double {
@@ -208,7 +177,7 @@ struct Row {
 }
 
 do {
-  let o = try Options(CommandLine.arguments)
+  let o = Options.parseOrExit()
   Torch.threadCount = o.threads
   Torch.manualSeed(0)
   let batch = 128

@@ -14,41 +14,19 @@ import Foundation
 import NN
 import Optim
 import Torch
+import BenchSupport
 
-struct Options {
-  var threads = 2, processes = 2, steps = 8, rounds = 3, port = 29531
-  var syncBatchNorm = false
+struct Options: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "scaling-bench")
+  @Option(help: "Threads of the one-process run (each of P processes gets threads/P).") var threads = 2
+  @Option(help: "Processes of the data-parallel run.") var processes = 2
+  @Option(help: "Timed steps per round.") var steps = 8
+  @Option(help: "Rounds, alternating one process and P processes.") var rounds = 3
+  @Option(help: "TCPStore port on 127.0.0.1.") var port = 29531
+  @Flag(name: .customLong("sync-batchnorm"), help: "BatchNorm over the global batch, as train and prune --sync-batchnorm.") var syncBatchNorm = false
   /// Set in the child processes: this rank and the world size.
-  var rank: Int?, world = 1
-
-  init(_ args: [String]) throws {
-    var i = 1
-    func value() throws -> Int {
-      i += 1
-      guard i < args.count, let v = Int(args[i]) else { throw TorchError("\(args[i - 1]) needs an integer") }
-      return v
-    }
-    while i < args.count {
-      switch args[i] {
-      case "--threads": threads = try value()
-      case "--processes": processes = try value()
-      case "--steps": steps = try value()
-      case "--rounds": rounds = try value()
-      case "--port": port = try value()
-      case "--rank": rank = try value()
-      case "--world": world = try value()
-      case "--sync-batchnorm": syncBatchNorm = true
-      default: throw TorchError("unknown argument \(args[i])")
-      }
-      i += 1
-    }
-  }
-}
-
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-  let start = DispatchTime.now().uptimeNanoseconds
-  try body()
-  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+  @Option(help: .hidden) var rank: Int?
+  @Option(help: .hidden) var world = 1
 }
 
 /// Seconds per step and per gradient all-reduce of `steps` steps on this rank's share of a
@@ -79,9 +57,8 @@ func measure(threads: Int, steps: Int, group: ProcessGroup?, syncBatchNorm: Bool
   return (total / Double(steps), communication / Double(steps))
 }
 
-func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
 
-let o = try Options(CommandLine.arguments)
+let o = Options.parseOrExit()
 if let rank = o.rank {
   // A child: one rank of the data-parallel measurement; rank 0 prints its numbers as JSON.
   let group = try ProcessGroup(host: "127.0.0.1", port: o.port, rank: rank, worldSize: o.world, timeout: 120)
