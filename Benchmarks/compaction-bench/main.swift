@@ -1,7 +1,8 @@
 // Dense vs channel-compacted evaluation, in one run (issue 15): for CifarResNet-56 (32 px),
 // ResNet-18 and MobileNetV2 (--image-size, default 64 px), each pruned with CoupledChannelPruner
 // to several channel sparsities (uniform per channel space, default scope) and to a 50% MAC
-// budget ("FLOPs halved"), and compacted
+// budget ("FLOPs halved") and to half of the channels inside blocks with residual streams dense
+// ("inside blocks 0.50", `residualStreams: false`), and compacted
 // (ChannelCompaction), it prints MACs, parameters, eval throughput at batch 256 and latency at
 // batch 1, alternating dense and compacted in every round, as medians over the rounds with their
 // spread. Dense and compacted models run in the memory layout FairPrune's runs and loaded files
@@ -153,6 +154,10 @@ for name in options.models {
   let (halved, halvedMasks) = try prunableCopy()
   try halvedMasks.prune(to: 0.5, using: CoupledChannelPruner(model: halved, inputShape: shape, budget: .flops))
   compacted.append(try compactedStage(halved, label: "flops 0.50"))
+  // Residual streams kept dense: half of the channels inside blocks only.
+  let (inner, innerMasks) = try prunableCopy()
+  try innerMasks.prune(to: 0.5, using: CoupledChannelPruner(model: inner, inputShape: shape, residualStreams: false))
+  compacted.append(try compactedStage(inner, label: "inside blocks 0.50"))
   var timedDense: any Module = dense
   if ModelKind(rawValue: name)?.usesChannelsLast == true {
     try dense.toChannelsLast()
@@ -191,7 +196,7 @@ for name in options.models {
     print(String(format: "| %@ | %d | %@ | %.1f | %d | %.2fx | %.1f | %.1f | %.2fx (%@) | %.2f | %.2f | %.2f |", name, size, c.label,
                  Double(c.cost.macs) / 1e6, c.cost.parameters, reduction, median(denseRates[i]), median(rates[i]), speedup, spread,
                  speedup / reduction, median(denseLatency), median(latencies[i])))
-    if (c.label == "channels 0.50" || c.label == "flops 0.50") && name != "cifar-resnet56" {
+    if ["channels 0.50", "flops 0.50", "inside blocks 0.50"].contains(c.label) && name != "cifar-resnet56" {
       let met = speedup >= 0.7 * reduction
       verdicts.append(String(format: "%@, %@: speed-up %.2fx vs 0.7 x MAC reduction %.2fx = %.2fx: %@", name, c.label, speedup,
                              reduction, 0.7 * reduction, met ? "target met" : "target NOT met"))

@@ -64,7 +64,8 @@ extension RunConfig {
     guard let compactable = model as? any ChannelCompactable else {
       throw ConfigError("structured_budget = \(structuredBudget.rawValue) needs a model with a channel graph; \(self.model.rawValue) has none")
     }
-    return try CoupledChannelPruner(model: compactable, inputShape: data.train.sampleShape, budget: budget, allocation: structuredAllocation)
+    return try CoupledChannelPruner(model: compactable, inputShape: data.train.sampleShape, budget: budget, allocation: structuredAllocation,
+                                    residualStreams: structuredResidualStreams)
   }
 
   /// The dual optimizer the settings name, with its per-step learning rate.

@@ -119,6 +119,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Structured runs with a channels/flops/parameters budget: the same fraction of channels in
   /// every space (`uniform`) or one ranking of normalized channel norms over all (`global`).
   public var structuredAllocation: ChannelAllocation = .uniform
+  /// Structured runs with a channels/flops/parameters budget: prune residual streams in all their
+  /// writers (true), or keep them dense and prune only channels inside blocks (false).
+  public var structuredResidualStreams = true
   /// Total epochs (GMP + fine-tuning).
   public var epochs = 12
   /// Last GMP epoch T: sparsity reaches its target here and mitigation starts (SPEC 2.8).
@@ -249,6 +252,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     if !(nupiKp >= 0) { try fail("nupi_kp", nupiKp, "must be >= 0") }
     if !(nupiNu > -1 && nupiNu < 1) { try fail("nupi_nu", nupiNu, "must be in (-1, 1)") }
     if !(penaltyCoefficient > 0) { try fail("penalty_coefficient", penaltyCoefficient, "must be positive") }
+    if !structuredResidualStreams && structuredBudget == .layer {
+      try fail("structured_residual_streams", false, "applies to a channels, flops or parameters structured_budget (the per-layer rule keeps no stream consistent)")
+    }
     if structuredBudget != .layer && !structured {
       try fail("structured_budget", structuredBudget.rawValue, "applies to structured runs; set structured = true or drop it")
     }
@@ -308,6 +314,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case pruningFrequency = "pruning_frequency"
     case structuredBudget = "structured_budget"
     case structuredAllocation = "structured_allocation"
+    case structuredResidualStreams = "structured_residual_streams"
     case groupAttributes = "group_attributes"
     case groupMode = "group_mode"
     case epochSelection = "epoch_selection"

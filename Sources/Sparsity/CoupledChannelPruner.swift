@@ -27,21 +27,29 @@ public enum ChannelAllocation: String, Codable, Sendable, CaseIterable {
 ///
 /// A space is prunable when every layer writing it is prunable (`PruningScope`); with the default
 /// scope the spaces the stem writes (CifarResNet's first stage stream, MobileNetV2's first block)
-/// stay dense with it. Every space keeps at least one channel. Masks are nested: dead channels
-/// rank first. A budget the prunable spaces cannot meet throws `SparsityError`.
+/// stay dense with it. With `residualStreams: false` the spaces several layers sum into (residual
+/// streams) stay dense too, so only channels inside blocks are pruned (a ResNet block's first
+/// conv, a MobileNetV2 block's expansion): the residual additions keep their width and the
+/// pruned channels are the ones whose removal shrinks every pass over them. Every space keeps at
+/// least one channel. Masks are nested: dead channels rank first. A budget the prunable spaces
+/// cannot meet throws `SparsityError`.
 public struct CoupledChannelPruner: Pruner {
   public let budget: ChannelBudget
   public let allocation: ChannelAllocation
   public let norm: UnitNorm
+  /// Whether residual streams are pruned (in all their writers) or kept dense.
+  public let residualStreams: Bool
   private let units: [UnitGroup]
   private let cost: CostModel
 
   /// - Parameter inputShape: one input's shape ([C, H, W]), for the MACs of each convolution.
   public init(model: any ChannelCompactable, inputShape: [Int], scope: PruningScope = .default,
-              budget: ChannelBudget = .channels, allocation: ChannelAllocation = .uniform, norm: UnitNorm = .l2) throws {
+              budget: ChannelBudget = .channels, allocation: ChannelAllocation = .uniform, norm: UnitNorm = .l2,
+              residualStreams: Bool = true) throws {
     self.budget = budget
     self.allocation = allocation
     self.norm = norm
+    self.residualStreams = residualStreams
     let topology = model.channelTopology
     let prunable = Set(try prunableLayers(of: model, scope: scope).map(\.name))
     let modelCost = try ModelCost(of: model, inputShape: inputShape)
@@ -54,12 +62,14 @@ public struct CoupledChannelPruner: Pruner {
       if let i = layer.input, let o = layer.output { parent[root(i)] = root(o) }
     }
     let groupOfSpace = (0..<topology.spaceCount).map(root)
+    var writersOfSpace = [Int](repeating: 0, count: topology.spaceCount)
+    for layer in topology.layers where weights[layer.name] != nil { if let o = layer.output { writersOfSpace[o] += 1 } }
     var groups: [Int: UnitGroup] = [:]
     for layer in topology.layers {
       guard let output = layer.output, let weight = weights[layer.name] else { continue }
       let g = groupOfSpace[output]
       groups[g, default: UnitGroup(id: g, width: weight.size(0))].writers.append(layer.name)
-      if !prunable.contains(layer.name) { groups[g]!.prunable = false }
+      if !prunable.contains(layer.name) || (!residualStreams && writersOfSpace[output] > 1) { groups[g]!.prunable = false }
     }
     units = groups.keys.sorted().map { groups[$0]! }
     let biased = Set(model.namedModules().filter { e in (e.module as? Linear)?.bias != nil || (e.module as? Conv2d)?.bias != nil }.map(\.name))

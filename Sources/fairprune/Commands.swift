@@ -159,6 +159,8 @@ struct Prune: ParsableCommand {
   var structuredBudget: StructuredBudget?
   @Option(help: "Structured channels/flops/parameters budget: uniform (same fraction of every space) or global (one ranking of normalized channel norms) (\(defaults.structuredAllocation.rawValue)).")
   var structuredAllocation: ChannelAllocation?
+  @Flag(inversion: .prefixedNo, help: "Structured channels/flops/parameters budget: prune residual streams in all their writers, or (--no-structured-residual-streams) keep them dense and prune only channels inside blocks (\(defaults.structuredResidualStreams)).")
+  var structuredResidualStreams: Bool?
   @Option(help: "Tolerance ε on each group's excess accuracy gap, a fraction (\(defaults.tolerance)).") var tolerance: Double?
   @Option(help: "Replay-buffer size k per group (\(defaults.bufferSize)).") var bufferSize: Int?
   @Option(help: "Dual (multiplier) learning rate (\(defaults.dualLearningRate)).") var dualLr: Double?
@@ -239,6 +241,7 @@ struct Prune: ParsableCommand {
     o[.structured] = structured
     o[.structuredBudget] = structuredBudget?.rawValue
     o[.structuredAllocation] = structuredAllocation?.rawValue
+    o[.structuredResidualStreams] = structuredResidualStreams
     o[.tolerance] = tolerance
     o[.bufferSize] = bufferSize
     o[.dualLearningRate] = dualLr

@@ -94,7 +94,7 @@ final class ArgumentParsingTests: XCTestCase {
   func testEverySettingIsReachableFromTheCommandLine() throws {
     let prune = try parse(Prune.self, [
       "prune", "--dense", "d.safetensors", "--output", "o", "--method", "el-rb", "--model", "mlp", "--sparsity", "0.8",
-      "--no-structured", "--epochs", "9", "--seed", "3", "--threads", "1", "--tolerance", "0.02", "--momentum", "0.5",
+      "--structured", "--epochs", "9", "--seed", "3", "--threads", "1", "--tolerance", "0.02", "--momentum", "0.5",
       "--nesterov", "--milestones", "0.5,0.75", "--last-pruning-epoch", "3", "--batch-size", "64", "--eval-batch-size", "512",
       "--learning-rate", "0.1", "--weight-decay", "0.001", "--weight-decay-scope", "all", "--reproduce-in-place-l2-quirk",
       "--buffer-size", "30", "--dual-lr", "0.3", "--dual-lr-unit", "epoch", "--dual-optimizer", "nupi", "--dual-momentum", "0.2", "--nupi-kp", "2",
@@ -104,7 +104,7 @@ final class ArgumentParsingTests: XCTestCase {
       "--bn-recalibration-batches", "7", "--fairgrape-scoring-batches", "5", "--bifp-lambda", "2",
       "--bifp-score-learning-rate", "0.1", "--bifp-temperature", "0.5", "--bifp-implicit-gradient", "0.0001",
       "--bifp-final-fine-tune", "--sparsity-schedule", "geometric", "--schedule-keep", "0.9", "--stratified-batches", "--pruning-frequency", "4",
-      "--structured-budget", "layer", "--structured-allocation", "global", "--replica-check-steps", "5",
+      "--structured-budget", "channels", "--structured-allocation", "global", "--no-structured-residual-streams", "--replica-check-steps", "5",
       "--sync-batchnorm", "--device", "cuda"])
     XCTAssertEqual(Set(prune.overrides.keys), Set(RunConfig.CodingKeys.allCases))
     let c = try prune.resolved()
@@ -113,8 +113,9 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(c.updateOrder, .extragradient)
     XCTAssertEqual(c.dualLearningRateUnit, .epoch)
     XCTAssertEqual(c.penaltyCoefficient, 4)
-    XCTAssertFalse(c.structured)
+    XCTAssertTrue(c.structured)
     XCTAssertEqual(c.structuredAllocation, .global)
+    XCTAssertFalse(c.structuredResidualStreams)
     XCTAssertFalse(c.equalizedLossAbsolute)
     XCTAssertEqual(c.groupAttributes, ["race"])
     XCTAssertEqual(c.epochSelection, .bestAccuracy)

@@ -178,6 +178,12 @@ final class PipelineTests: XCTestCase {
     c = RunConfig()
     c.lastPruningEpoch = 40
     XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("last_pruning_epoch = 40"), "\($0)") }
+    c = RunConfig()
+    c.structured = true
+    c.structuredResidualStreams = false
+    XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("structured_residual_streams = false: applies to a channels"), "\($0)") }
+    c.structuredBudget = .flops
+    XCTAssertNoThrow(try c.validate())
   }
 
   func testConfigFileUnknownKeyAndYAML() throws {

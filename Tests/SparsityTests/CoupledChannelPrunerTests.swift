@@ -43,6 +43,29 @@ final class CoupledChannelPrunerTests: XCTestCase {
     XCTAssertEqual(result.widths.outputs["layer1.0.conv2"], 16, "the stem writes layer1's stream: dense")
   }
 
+  /// Residual streams kept dense: only the blocks' first convs lose half their channels, so the
+  /// compacted CifarResNet-8 has the hand-counted parameters (conv weights + BN affine + fc):
+  /// stem 432+32; layer1 16·8·9+16 and 8·16·9+32; layer2 16·16·9+32, 16·32·9+64, shortcut 16·32+64;
+  /// layer3 32·32·9+64, 32·64·9+128, shortcut 32·64+128; fc 64·10+10.
+  func testKeepingResidualStreamsPrunesOnlyInsideBlocks() throws {
+    let model = try CifarResNet(depth: 8, numClasses: 10)
+    let masks = try SparsityMasks(model: model)
+    try masks.prune(to: 0.5, using: CoupledChannelPruner(model: model, inputShape: [3, 16, 16], residualStreams: false))
+    for (layer, alive) in [("layer1.0.conv1", 8), ("layer2.0.conv1", 16), ("layer3.0.conv1", 32),
+                           ("layer1.0.conv2", 16), ("layer2.0.conv2", 32), ("layer2.0.downsample.0", 32), ("layer3.0.conv2", 64)] {
+      XCTAssertEqual(try masks.aliveUnits(ofLayer: layer).sum().itemInt(), alive, layer)
+    }
+    model.eval()
+    let result = try ChannelCompaction.compact(model)
+    XCTAssertEqual(result.parameterCountAfter, 464 + 1_168 + 1_184 + 2_336 + 4_672 + 576 + 9_280 + 18_560 + 2_176 + 650)
+    // MobileNetV2: the expansion (with its depthwise conv) is pruned, the block's output stream is not.
+    let mobile = try MobileNetV2(numClasses: 5)
+    let mobileMasks = try SparsityMasks(model: mobile)
+    try mobileMasks.prune(to: 0.5, using: CoupledChannelPruner(model: mobile, inputShape: [3, 32, 32], residualStreams: false))
+    XCTAssertEqual(try mobileMasks.aliveUnits(ofLayer: "features.2.conv.0.0").sum().itemInt(), 48, "96 hidden channels halved")
+    XCTAssertEqual(try mobileMasks.aliveUnits(ofLayer: "features.3.conv.2").sum().itemInt(), 24, "layer 3 adds into the 24-channel stream")
+  }
+
   func testMACBudgetIsMetByTheCompactedModel() throws {
     for allocation in ChannelAllocation.allCases {
       let model = try ResNet.resnet18(numClasses: 10)
