@@ -41,13 +41,14 @@ public final class CEAG: FineTuningMethod {
     self.objective = objective
     self.groups = groups
     // The constraints' constants sit where the model's statistics are computed.
-    self.dense = try dense.to(device: objective.model.device)
+    let device = objective.model.device
+    self.dense = try dense.to(device: device)
     self.tolerance = tolerance
     self.reproduceInPlaceL2Quirk = reproduceInPlaceL2Quirk
     evaluationModeEstimates = options.evaluationModeEstimates
     solver = try GroupConstraintSolver(name: options.bufferSize == nil ? "ceag-no-rb" : "ceag", kind: .inequality,
                                        groupCounts: dense.groupCounts, primal: primal, dual: dual, options: options,
-                                       device: objective.model.device)
+                                       device: device)
   }
 
   /// Groups with too few training samples to be constrained (reported, not constrained).

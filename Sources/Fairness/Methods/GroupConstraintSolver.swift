@@ -65,7 +65,7 @@ public struct GroupConstraintOptions: Sendable, Equatable {
   }
 
   /// The replay buffer on `device` for groups of training sizes `groupCounts`, or nil without buffers.
-  func makeBuffer(groupCounts: [Int], device: Device = .cpu) throws -> ReplayBuffer? {
+  func makeBuffer(groupCounts: [Int], device: Device) throws -> ReplayBuffer? {
     try bufferSize.map { k in
       try ReplayBuffer(numGroups: groupCounts.count, capacity: k, groupSizes: groupCounts,
                        overallEstimate: referenceBufferOverall ? .meanOfFullGroups

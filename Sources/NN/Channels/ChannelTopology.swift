@@ -73,7 +73,7 @@ extension ChannelCompactable {
   public func copy() throws -> any Module {
     let copy = try rebuilt(widths: channelWidths)
     let parameters = parameters()
-    if let first = parameters.first { try copy.to(first.dtype, device: first.device) }
+    if let first = parameters.first { try copy.to(first.dtype, device: device) }
     try copy.loadStateDict(stateDict().filter { !$0.name.hasSuffix("weight_mask") })
     if parameters.contains(where: { $0.rank == 4 && $0.isChannelsLast }) { try copy.toChannelsLast() }
     copy.train(isTraining)
