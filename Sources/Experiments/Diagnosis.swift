@@ -93,8 +93,11 @@ public struct Diagnosis: Codable, Sendable {
 extension Jobs {
   /// Diagnoses the dense model in `denseFile` (and the pruned one in `sparseFile`) on `split` of
   /// `data`; writes diagnostics.json, diagnostics.md and the plots into `output`; returns the Markdown.
+  /// With a pruned model it also prices the constraint ψ_g ≤ `tolerance` (`ConstraintPrice`, on the
+  /// whole split, then the test split): constraint_price.json, and a section of the Markdown.
   public static func diagnose(data: DataSpec, denseFile: String, sparseFile: String?, model: ModelKind?, split: String,
-                              options: GroupDiagnostics.Options, output: String,
+                              options: GroupDiagnostics.Options, output: String, tolerance: Double = 0.01,
+                              minGroupSize: Int = RunConfig().minGroupSize,
                               progress: ProgressReporter = ProgressReporter()) throws -> String {
     let dataset = try data.load(notes: progress.line)
     let chosen: GroupedSplit
@@ -110,15 +113,23 @@ extension Jobs {
     let sparse = try sparseFile.map { try ModelFile.load($0, kind: model, for: dataset, notes: progress.line) }
     let groups = try GroupSpec(info: dataset.info, attributeNames: dataset.info.attributes.map(\.name), mode: .intersectional)
     let diagnosis = try Diagnosis.run(dense: dense, sparse: sparse, split: chosen, splitName: split, groups: groups, options: options)
+    let price = try sparse.map {
+      try ConstraintPrice.measure(dense: dense, sparse: $0, search: (split, chosen), others: split == "test" ? [] : [("test", dataset.test)],
+                                  groups: groups, tolerance: tolerance, minGroupSize: minGroupSize)
+    }
+    let markdown = diagnosis.markdown + (price.map { "\n" + $0.markdown } ?? "")
     let folder = URL(fileURLWithPath: output)
     do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
       throw ConfigError("cannot create \(output): \(error.localizedDescription)")
     }
     try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(diagnosis), to: folder.appendingPathComponent("diagnostics.json"))
-    try AtomicFileWriter.write(Data(diagnosis.markdown.utf8), to: folder.appendingPathComponent("diagnostics.md"))
+    try AtomicFileWriter.write(Data(markdown.utf8), to: folder.appendingPathComponent("diagnostics.md"))
+    if let price {
+      try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(price), to: folder.appendingPathComponent("constraint_price.json"))
+    }
     for (name, chart) in diagnosis.charts {
       try AtomicFileWriter.write(Data(chart.render().utf8), to: folder.appendingPathComponent(name))
     }
-    return diagnosis.markdown
+    return markdown
   }
 }

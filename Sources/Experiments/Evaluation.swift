@@ -10,6 +10,8 @@ public struct SplitPredictions: @unchecked Sendable {
   public let correct: Tensor
   /// Float [N]: cross-entropy of each sample.
   public let losses: Tensor
+  /// Float [N, C]: the model's logits, when `Evaluator.predict` was asked to keep them.
+  public var logits: Tensor? = nil
   public var accuracy: Double { (try? correct.to(.float64).mean().item()) ?? .nan }
 }
 
@@ -17,14 +19,15 @@ public enum Evaluator {
   /// Runs `model` over `split` without gradients, on the model's device, and restores its
   /// previous training mode; the results are on the CPU. With a `group` of several ranks, each
   /// rank runs its part of every batch and every rank returns the whole split's results, in the
-  /// split's order.
+  /// split's order. `keepLogits` also returns the logits (N × C floats; post-hoc analyses).
   public static func predict(_ model: any Module, on split: GroupedSplit, batchSize: Int = 256,
-                             group: ProcessGroup? = nil) throws -> SplitPredictions {
+                             group: ProcessGroup? = nil, keepLogits: Bool = false) throws -> SplitPredictions {
     let wasTraining = model.isTraining
     model.eval()
     defer { model.train(wasTraining) }
     var correct: [Tensor] = []
     var losses: [Tensor] = []
+    var logitBatches: [Tensor] = []
     let ranks = group.loaderShard
     let device = model.device
     let loader = try DataLoader(try split.withoutAugmentation, batchSize: batchSize * (ranks?.count ?? 1),
@@ -37,16 +40,24 @@ public enum Evaluator {
         // A short last batch can leave a rank nothing to run.
         var c = try Tensor.zeros([0], dtype: .bool, device: device)
         var l = try Tensor.zeros([0], dtype: model.parameters().first?.dtype ?? .float32, device: device)
+        var z: Tensor?
         if shard.localCount > 0 {
           let logits = try model(b.inputs)
           c = try logits.argmax(dim: 1).eq(b.targets)
           l = try Tensor.crossEntropy(logits, targets: b.targets, reduction: .none)
+          z = logits
         }
         correct.append(try shard.gather(c))
         losses.append(try shard.gather(l))
+        if keepLogits {
+          guard group == nil else { throw ConfigError("evaluation: logits are kept on one rank only") }
+          if let z { logitBatches.append(try z.to(device: .cpu)) }
+        }
       }
     }
-    return SplitPredictions(correct: try Tensor.cat(correct).to(device: .cpu), losses: try Tensor.cat(losses).to(device: .cpu))
+    var result = SplitPredictions(correct: try Tensor.cat(correct).to(device: .cpu), losses: try Tensor.cat(losses).to(device: .cpu))
+    if keepLogits { result.logits = try Tensor.cat(logitBatches) }
+    return result
   }
 }
 

@@ -369,7 +369,10 @@ struct Diagnose: ParsableCommand {
   @Option(help: "Power iterations for the top Hessian eigenvalue.") var powerIterations: Int = GroupDiagnostics.Options().powerIterations
   @Option(help: "Rademacher probes for the Hessian trace.") var hutchinsonProbes: Int = GroupDiagnostics.Options().hutchinsonProbes
   @Option(help: "Seed of the random start vectors and probes.") var seed: UInt64 = 0
-  @Option(help: "Output folder (diagnostics.json, diagnostics.md, diagnostics_*.svg).") var output: String = "diagnostics"
+  @Option(help: "Tolerance ε of the constraint priced with --sparse (per-class logit offsets that meet ψ_g ≤ ε).") var tolerance: Double = 0.01
+  @Option(help: "Groups with fewer samples in the split are reported, not constrained, when pricing the constraint.")
+  var minGroupSize: Int = RunConfig().minGroupSize
+  @Option(help: "Output folder (diagnostics.json, diagnostics.md, diagnostics_*.svg, constraint_price.json).") var output: String = "diagnostics"
 
   func validate() throws {
     for (name, value) in [("--samples-per-group", samplesPerGroup), ("--power-iterations", powerIterations),
@@ -377,6 +380,8 @@ struct Diagnose: ParsableCommand {
       throw ValidationError("\(name) must be positive, got \(value)")
     }
     guard perSampleGradients >= 0 else { throw ValidationError("--per-sample-gradients must be >= 0, got \(perSampleGradients)") }
+    guard tolerance.isFinite, tolerance >= 0 else { throw ValidationError("--tolerance must be a finite value >= 0, got \(tolerance)") }
+    guard minGroupSize >= 1 else { throw ValidationError("--min-group-size must be at least 1, got \(minGroupSize)") }
   }
 
   func run() throws {
@@ -387,7 +392,8 @@ struct Diagnose: ParsableCommand {
     options.hutchinsonProbes = hutchinsonProbes
     options.seed = seed
     print(try library {
-      try Jobs.diagnose(data: data.spec, denseFile: dense, sparseFile: sparse, model: model, split: split, options: options, output: output)
+      try Jobs.diagnose(data: data.spec, denseFile: dense, sparseFile: sparse, model: model, split: split, options: options, output: output,
+                        tolerance: tolerance, minGroupSize: minGroupSize)
     })
   }
 }

@@ -84,7 +84,7 @@ final class DataParallelCLITests: XCTestCase {
       p.environment = ProcessInfo.processInfo.environment.merging(
         ["RANK": "\(rank)", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"]) { $1 }
       let log = root.appendingPathComponent("rank\(rank).log")
-      FileManager.default.createFile(atPath: log.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: log.path, contents: nil)
       let handle = try FileHandle(forWritingTo: log)
       p.standardOutput = handle
       p.standardError = handle

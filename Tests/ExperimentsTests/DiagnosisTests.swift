@@ -47,5 +47,21 @@ final class DiagnosisTests: XCTestCase {
     XCTAssertTrue(markdown.contains("| style4 | 40 |"), markdown)
     let svg = try String(contentsOf: out.appendingPathComponent("diagnostics_grad_norm.svg"), encoding: .utf8)
     XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 5)
+
+    // The constraint's price: the model's own metrics are the run's final ones (an MLP: no
+    // BatchNorm to recalibrate), and the offsets, where the search met every constraint, give a
+    // max ψ_g within ε as DisparityMetrics measures it independently.
+    let price = try JSONDecoder().decode(ConstraintPrice.self, from: Data(contentsOf: out.appendingPathComponent("constraint_price.json")))
+    let report = try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: root.appendingPathComponent("run/report.json")))
+    XCTAssertEqual(price.evaluations.map(\.split), ["train", "test"])
+    for e in price.evaluations {
+      let run = try XCTUnwrap(report.splits[e.split])
+      XCTAssertEqual(e.model.accuracy, run.accuracy, accuracy: 1e-12)
+      XCTAssertEqual(e.model.maxExcessGap, run.maxExcessGap, accuracy: 1e-12)
+    }
+    XCTAssertEqual(price.offsets.count, 10)
+    XCTAssertTrue(price.feasible)
+    XCTAssertLessThanOrEqual(price.evaluations[0].withOffsets.maxExcessGap, 0.01 + 1e-12)
+    XCTAssertTrue(markdown.contains("## The constraint's price"), markdown)
   }
 }
