@@ -53,7 +53,7 @@ public struct ConstraintPrice: Codable, Sendable {
     let searched = try outcome(search.split)
     let (values, classes) = try logits(searched.predictions)
     let targets = try search.split.targets.toArray(Int64.self).map(Int.init)
-    let idRows = try memberships(searched.ids)
+    let idRows = try FeasibleClassOffsets.memberships(groupIDs: searched.ids)
     let unconstrained = Set(searched.dense.groupCounts.indices.filter { searched.dense.groupCounts[$0] < minGroupSize })
     let found = try FeasibleClassOffsets.search(logits: values, classCount: classes, targets: targets, memberships: idRows,
                                                 dense: searched.dense, constrained: (0..<numGroups).map { !unconstrained.contains($0) },
@@ -74,13 +74,6 @@ public struct ConstraintPrice: Codable, Sendable {
     }
     return ConstraintPrice(tolerance: tolerance, searchSplit: search.name, offsets: found.offsets, feasible: found.feasible,
                            evaluations: evaluations)
-  }
-
-  /// Each sample's group ids from int64 [N] or [N, A] ids.
-  private static func memberships(_ ids: Tensor) throws -> [[Int]] {
-    let flat = try ids.contiguous().toArray(Int64.self).map(Int.init)
-    let width = ids.rank == 2 ? ids.size(1) : 1
-    return stride(from: 0, to: flat.count, by: width).map { Array(flat[$0..<($0 + width)]) }
   }
 
   public var markdown: String {

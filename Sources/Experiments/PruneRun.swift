@@ -164,6 +164,9 @@ public final class PruneRun {
         try masks.applyMasks()
       }
       let multipliers = try tuner.multipliers().map { try $0.to(.float64, device: .cpu).toArray(Double.self) }
+      let offsets = config.classOffsets && epoch == config.epochs - 1
+        ? try applyClassOffsets(model, groupIDs: groupIDs["train"]!, dense: densePerformance["train"]!, unconstrained: unconstrained)
+        : nil
       for (name, split) in splits {
         let predictions = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize, group: group)
         let sparse = try performance(predictions, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
@@ -177,7 +180,7 @@ public final class PruneRun {
         history.append(EpochMetrics(epoch: epoch, split: name, sparsity: sparsity, learningRate: optimizer.learningRate,
                                     trainLoss: name == "train" ? lossSum / Double(data.train.count) : nil,
                                     multiplierMax: multipliers?.max(), multipliers: name == "train" ? multipliers : nil,
-                                    metrics: metrics))
+                                    classOffsets: name == "train" ? offsets : nil, metrics: metrics))
       }
       // The model the report will describe so far (selection rules are prefix-consistent), written
       // before the checkpoint so that a resumed run never skips it.
@@ -210,6 +213,19 @@ public final class PruneRun {
   }
 
   func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+  /// `class_offsets`: finds per-class offsets that make every constrained group meet ψ_g ≤ ε on
+  /// the training split and adds them to the classifier's bias; returns them.
+  func applyClassOffsets(_ model: any Module, groupIDs: Tensor, dense: SplitPerformance, unconstrained: Set<Int>) throws -> [Double] {
+    let (found, _) = try FeasibleClassOffsets.find(for: model, on: data.train, groupIDs: groupIDs, dense: dense,
+                                                   unconstrained: unconstrained, tolerance: config.tolerance,
+                                                   batchSize: config.evalBatchSize)
+    try ModelKind.shiftClassifierBias(of: model, by: found.offsets)
+    progress.line(String(format: "class offsets: train accuracy %.2f%% → %.2f%%, every group within ε: %@ (offsets %@)",
+                         100 * found.startAccuracy, 100 * found.accuracy, found.feasible ? "yes" : "no",
+                         found.offsets.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
+    return found.offsets
+  }
 
   /// Checks the folder against this invocation (nothing in it changes before) and, unless it
   /// holds this run finished, prepares it and writes the settings. Rank 0 does the work and
@@ -254,6 +270,9 @@ public final class PruneRun {
   func checkDataParallel(_ group: ProcessGroup, inputs: RunFolder.Inputs) throws {
     if config.method == .bifp {
       throw ConfigError("method = bifp runs in one process: its mask scores are not data-parallel yet; start it without WORLD_SIZE")
+    }
+    if config.classOffsets {
+      throw ConfigError("class_offsets = true runs in one process: its search reads the whole split's logits; start it without WORLD_SIZE")
     }
     try group.checkEveryRankHasSamples(count: data.train.count, batchSize: config.batchSize)
     try group.checkSameInputs(config, threads: \.threads, data: "dense \(inputs.denseDigest) data \(inputs.dataDigest)")
@@ -362,15 +381,17 @@ public final class PruneRun {
     let (chosen, selectedOn) = try selectedEpoch(history: history, through: config.epochs - 1)
     var splitMetrics: [String: DisparityMetrics] = [:]
     var achieved = 0.0
+    var offsets: [Double]?
     for m in history where m.epoch == chosen {
       splitMetrics[m.split] = m.metrics
       achieved = m.sparsity
+      offsets = offsets ?? m.classOffsets
     }
     let labels = try data.train.targets.to(.int64).toArray(Int64.self)
     let majority = Dictionary(grouping: labels, by: { $0 }).values.map(\.count).max() ?? 0
     return RunReport(method: config.method.rawValue, sparsityTarget: config.sparsity, achievedSparsity: achieved,
                      tolerance: config.tolerance, seed: config.seed, groups: groups.groupNames, splits: splitMetrics,
                      epoch: chosen, selectedOn: selectedOn, weightDecayScope: config.weightDecayScope.rawValue,
-                     majorityClassRate: labels.isEmpty ? nil : Double(majority) / Double(labels.count))
+                     majorityClassRate: labels.isEmpty ? nil : Double(majority) / Double(labels.count), classOffsets: offsets)
   }
 }

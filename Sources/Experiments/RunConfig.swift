@@ -175,6 +175,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// (`GroupConstraintOptions.evaluationModeEstimates`); false: the training forward's, as the
   /// reference code.
   public var evaluationModeEstimates = false
+  /// After the last epoch, add per-class offsets to the classifier's bias that make every group
+  /// meet ψ_g ≤ ε on the training split (`FeasibleClassOffsets`, searched on the whole split in
+  /// evaluation mode), with the highest accuracy among those found: the exact, deterministic last
+  /// step that the stochastic multipliers approach but need not reach. The last epoch's metrics and
+  /// the saved model include them; an epoch selection that picks an earlier epoch does not.
+  public var classOffsets = false
   /// Reset a group's multiplier to 0 once its constraint holds (CEAG's inequality constraints).
   public var dualRestarts = false
   /// Equalized loss uses |L_g − L| (true, the paper's runs) or L_g − L.
@@ -299,6 +305,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case referenceBufferOverall = "reference_buffer_overall"
     case evaluationModeEstimates = "evaluation_mode_estimates"
     case dualRestarts = "dual_restarts"
+    case classOffsets = "class_offsets"
     case equalizedLossAbsolute = "equalized_loss_absolute"
     case mitigationWhilePruning = "mitigation_while_pruning"
     case bnRecalibrationBatches = "bn_recalibration_batches"

@@ -21,10 +21,13 @@ public struct RunReport: Codable, Sendable, Equatable {
   public var label: String? = nil
   /// Share of the training split's most frequent class: the accuracy of always guessing it.
   public var majorityClassRate: Double?
+  /// The per-class offsets `class_offsets` added to the classifier's bias, when the described
+  /// epoch has them.
+  public var classOffsets: [Double]?
 
   public init(method: String, sparsityTarget: Double, achievedSparsity: Double, tolerance: Double, seed: UInt64,
               groups: [String], splits: [String: DisparityMetrics], epoch: Int, selectedOn: String?,
-              weightDecayScope: String, majorityClassRate: Double? = nil) {
+              weightDecayScope: String, majorityClassRate: Double? = nil, classOffsets: [Double]? = nil) {
     self.method = method
     self.sparsityTarget = sparsityTarget
     self.achievedSparsity = achievedSparsity
@@ -36,11 +39,13 @@ public struct RunReport: Codable, Sendable, Equatable {
     self.selectedOn = selectedOn
     self.weightDecayScope = weightDecayScope
     self.majorityClassRate = majorityClassRate
+    self.classOffsets = classOffsets
   }
 
   enum CodingKeys: String, CodingKey {
     case method, tolerance, seed, groups, splits, epoch
     case majorityClassRate = "majority_class_rate"
+    case classOffsets = "class_offsets"
     case sparsityTarget = "sparsity_target"
     case achievedSparsity = "achieved_sparsity"
     case selectedOn = "selected_on"
@@ -79,10 +84,13 @@ struct EpochMetrics: Codable {
   /// Every group's multiplier λ_g after the epoch (on the train line; methods with multipliers):
   /// which constraints are pushing, and whether a violated group's λ_g still grows.
   var multipliers: [Double]? = nil
+  /// The offsets `class_offsets` added to the classifier's bias before this evaluation (train line).
+  var classOffsets: [Double]? = nil
   var metrics: DisparityMetrics
 
   enum CodingKeys: String, CodingKey {
     case epoch, split, sparsity, metrics, multipliers
+    case classOffsets = "class_offsets"
     case learningRate = "learning_rate"
     case trainLoss = "train_loss"
     case multiplierMax = "multiplier_max"

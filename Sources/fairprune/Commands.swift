@@ -182,6 +182,8 @@ struct Prune: ParsableCommand {
   var evaluationModeEstimates: Bool?
   @Flag(inversion: .prefixedNo, help: "Dual restarts: a group's multiplier drops to 0 once its constraint holds (\(defaults.dualRestarts)).")
   var dualRestarts: Bool?
+  @Flag(inversion: .prefixedNo, help: "After the last epoch, shift the classifier's bias per class so that every group meets ψ_g ≤ ε on the training split, if such offsets exist (\(defaults.classOffsets)).")
+  var classOffsets: Bool?
   @Option(help: "BiFP: weight λ of the smooth group-accuracy gap (\(defaults.bifpLambda)).") var bifpLambda: Double?
   @Option(help: "BiFP: learning rate of the mask scores (\(defaults.bifpScoreLearningRate)).") var bifpScoreLearningRate: Double?
   @Option(help: "BiFP: temperature T of σ(margin / T) (\(defaults.bifpTemperature)).") var bifpTemperature: Double?
@@ -257,6 +259,7 @@ struct Prune: ParsableCommand {
     o[.referenceBufferOverall] = referenceBufferOverall
     o[.evaluationModeEstimates] = evaluationModeEstimates
     o[.dualRestarts] = dualRestarts
+    o[.classOffsets] = classOffsets
     o[.bnRecalibrationBatches] = bnRecalibrationBatches
     o[.fairgrapeScoringBatches] = fairgrapeScoringBatches
     o[.bifpLambda] = bifpLambda

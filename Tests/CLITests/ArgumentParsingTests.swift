@@ -99,7 +99,7 @@ final class ArgumentParsingTests: XCTestCase {
       "--learning-rate", "0.1", "--weight-decay", "0.001", "--weight-decay-scope", "all", "--reproduce-in-place-l2-quirk",
       "--buffer-size", "30", "--dual-lr", "0.3", "--dual-lr-unit", "epoch", "--dual-optimizer", "nupi", "--dual-momentum", "0.2", "--nupi-kp", "2",
       "--nupi-nu", "0.5", "--min-group-size", "5", "--formulation", "augmented-lagrangian", "--penalty-coefficient", "4",
-      "--update-order", "extragradient", "--reference-buffer-overall", "--evaluation-mode-estimates", "--dual-restarts", "--no-equalized-loss-absolute",
+      "--update-order", "extragradient", "--reference-buffer-overall", "--evaluation-mode-estimates", "--dual-restarts", "--class-offsets", "--no-equalized-loss-absolute",
       "--mitigation-while-pruning", "--group-attribute", "race", "--group-mode", "separate", "--epoch-selection", "best-accuracy",
       "--bn-recalibration-batches", "7", "--fairgrape-scoring-batches", "5", "--bifp-lambda", "2",
       "--bifp-score-learning-rate", "0.1", "--bifp-temperature", "0.5", "--bifp-implicit-gradient", "0.0001",
@@ -122,6 +122,7 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertEqual(c.bnRecalibrationBatches, 7)
     XCTAssertTrue(c.syncBatchNorm)
     XCTAssertTrue(c.evaluationModeEstimates)
+    XCTAssertTrue(c.classOffsets)
     XCTAssertEqual(c.device, .cuda(0))
     // The library builds the method with these settings.
     let options = c.groupConstraintOptions
