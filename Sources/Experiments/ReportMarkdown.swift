@@ -23,7 +23,7 @@ public enum ReportMarkdown {
     }
     out += [header + " feasible (train) |", rule + "---|"]
     for r in reports {
-      var row = "| \(r.label ?? r.method) | \(pct(r.achievedSparsity)) | \(r.method.hasPrefix("ceag") ? "≤ " + pct(r.tolerance) : "–") |"
+      var row = "| \(r.displayName) | \(pct(r.achievedSparsity)) | \(r.method.hasPrefix("ceag") ? "≤ " + pct(r.tolerance) : "–") |"
       for s in splits {
         let m = r.splits[s]
         let interval = m?.maxExcessGapInterval.map { " [\(pct($0.lowerBound)), \(pct($0.upperBound))]" } ?? ""
@@ -38,7 +38,7 @@ public enum ReportMarkdown {
       var h = "| group | count | dense acc |"
       var rl = "|---|---|---|"
       for r in reports {
-        h += " \(r.label ?? r.method) acc | \(r.label ?? r.method) ψ_g |"
+        h += " \(r.displayName) acc | \(r.displayName) ψ_g |"
         rl += "---|---|"
       }
       out += [h, rl]

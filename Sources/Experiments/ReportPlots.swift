@@ -35,7 +35,7 @@ public enum ReportPlots {
   public static func groupExcessGaps(_ reports: [RunReport], split: String) -> SVGChart {
     let groups = reports.first?.groups ?? []
     let series = reports.map { r in
-      SVGChart.Series(name: r.label ?? r.method, values: (r.splits[split]?.groups ?? []).enumerated().compactMap { i, g in
+      SVGChart.Series(name: r.displayName, values: (r.splits[split]?.groups ?? []).enumerated().compactMap { i, g in
         g.excessGap.map { (Double(i), 100 * $0) }
       })
     }

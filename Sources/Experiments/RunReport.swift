@@ -52,6 +52,10 @@ public struct RunReport: Codable, Sendable, Equatable {
     case weightDecayScope = "weight_decay_scope"
   }
 
+  /// The run's name in tables and plots: the label, else the method, marked when its last epoch
+  /// has class offsets.
+  public var displayName: String { (label ?? method) + (classOffsets == nil ? "" : " + class offsets") }
+
   /// Verdict: every constraint ψ_g ≤ ε holds on the training split (SPEC 1.4), and the model did
   /// not collapse: groups that all fell to chance together satisfy the constraints vacuously.
   public var feasibleOnTrain: Bool { (splits["train"]?.feasible ?? false) && !nearChance }

@@ -55,5 +55,7 @@ final class ClassOffsetsRunTests: XCTestCase {
     XCTAssertGreaterThan(violation(plainTrain), 0.1)
     XCTAssertLessThan(violation(train), violation(plainTrain))
     XCTAssertEqual(train.denseAccuracy, plainTrain.denseAccuracy)
+    let markdown = try String(contentsOf: root.appendingPathComponent("with/report.md"), encoding: .utf8)
+    XCTAssertTrue(markdown.contains("| nft + class offsets |"), markdown)
   }
 }
