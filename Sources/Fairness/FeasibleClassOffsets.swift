@@ -1,3 +1,5 @@
+import Foundation
+
 /// Per-class logit offsets b that make a trained model meet every group's constraint
 /// ψ_g ≤ ε on a split, found post hoc: the prediction becomes argmax_c (z_c + b_c) and nothing
 /// else changes. Among the offsets it visits it keeps the smallest total violation
@@ -11,7 +13,8 @@
 ///
 /// The search is coordinate ascent: for one class at a time it sweeps every offset at which a
 /// sample's prediction changes (exactly, by sorting the thresholds), until a whole pass changes
-/// nothing. It may stop at a local optimum; `feasible` says whether it met every constraint.
+/// nothing; greedily from zero, and along a continuation of growing penalties on the violation.
+/// It may stop at a local optimum; `feasible` says whether it met every constraint.
 public struct FeasibleClassOffsets: Sendable, Equatable, Codable {
   /// b_c, one per class (only differences matter).
   public let offsets: [Double]
@@ -70,10 +73,60 @@ public struct FeasibleClassOffsets: Sendable, Equatable, Codable {
       throw FairnessError("class offsets: sample \(bad) has a group id outside 0..<\(dense.numGroups)")
     }
     var objective = Objective(memberships: memberships, dense: dense, constrained: constrained, tolerance: tolerance)
-    var offsets = [Double](repeating: 0, count: classCount)
-    var predicted = predictions(logits: logits, classCount: classCount, offsets: offsets)
-    var current = objective.value(correct: zip(predicted, targets).map { $0 == $1 })
-    let start = current
+    let zero = [Double](repeating: 0, count: classCount)
+    let start = objective.value(correct: zip(predictions(logits: logits, classCount: classCount, offsets: zero), targets).map { $0 == $1 })
+    // Greedy from zero can stop where no single class's offset lowers the violation (e.g. every
+    // sample pushed into one class); the continuation trades accuracy against a growing penalty
+    // on the violation, so it approaches feasibility along accurate offsets. The best end point wins.
+    var best: (offsets: [Double], value: Objective.Value)?
+    var passes = 0
+    var offsets = zero
+    let weights = (0...Self.penaltyStages).map { Preference.penalized(pow(4, Double($0))) }
+    for (preference, from) in [(Preference.lexicographic, zero)] + weights.map { ($0, nil as [Double]?) } + [(.lexicographic, nil)] {
+      let ascent = coordinateAscent(from: from ?? offsets, preference: preference, logits: logits, classCount: classCount,
+                                    targets: targets, objective: &objective, maxPasses: maxPasses)
+      offsets = ascent.offsets
+      passes += ascent.passes
+      if best.map({ ascent.value.isBetter(than: $0.value) }) ?? true { best = (ascent.offsets, ascent.value) }
+      // From a feasible point a larger weight accepts only moves that stay feasible and gain
+      // accuracy, which this stage already took.
+      if ascent.value.violation <= Self.slack && passes > 0 && from == nil { break }
+    }
+    let found = best!
+    return FeasibleClassOffsets(offsets: found.offsets, accuracy: Double(found.value.correct) / Double(n),
+                                startAccuracy: Double(start.correct) / Double(n), violation: found.value.violation, passes: passes)
+  }
+
+  /// Penalty weights 1, 4, 16, ..., 4^penaltyStages per unit of violation (accuracy is a fraction):
+  /// the last makes one sample of a group of a thousand outweigh every sample of the split.
+  static let penaltyStages = 8
+
+  /// How two objective values compare in one stage of the search.
+  enum Preference {
+    /// Smaller violation, then more correct samples.
+    case lexicographic
+    /// Higher accuracy − weight · violation.
+    case penalized(Double)
+
+    func prefers(_ a: Objective.Value, over b: Objective.Value, sampleCount n: Int) -> Bool {
+      switch self {
+      case .lexicographic: return a.isBetter(than: b)
+      case .penalized(let weight):
+        let score = { (v: Objective.Value) in Double(v.correct) / Double(n) - weight * v.violation }
+        return score(a) > score(b) + FeasibleClassOffsets.slack
+      }
+    }
+  }
+
+  /// Coordinate ascent from `start` under `preference` until a pass over the classes changes nothing.
+  private static func coordinateAscent(from start: [Double], preference: Preference, logits: [Double], classCount: Int,
+                                       targets: [Int], objective: inout Objective, maxPasses: Int)
+    -> (offsets: [Double], value: Objective.Value, passes: Int) {
+    var offsets = start
+    func evaluate() -> Objective.Value {
+      objective.value(correct: zip(predictions(logits: logits, classCount: classCount, offsets: offsets), targets).map { $0 == $1 })
+    }
+    var current = evaluate()
     var passes = 0
     var moved = true
     while moved && passes < maxPasses {
@@ -81,22 +134,20 @@ public struct FeasibleClassOffsets: Sendable, Equatable, Codable {
       passes += 1
       for c in 0..<classCount {
         guard let (offset, value) = bestOffset(for: c, logits: logits, classCount: classCount, targets: targets,
-                                               offsets: offsets, objective: &objective),
-              value.isBetter(than: current) else { continue }
+                                               offsets: offsets, preference: preference, objective: &objective),
+              preference.prefers(value, over: current, sampleCount: targets.count) else { continue }
         offsets[c] = offset
-        predicted = predictions(logits: logits, classCount: classCount, offsets: offsets)
-        current = objective.value(correct: zip(predicted, targets).map { $0 == $1 })
+        current = evaluate()
         moved = true
       }
     }
-    return FeasibleClassOffsets(offsets: offsets, accuracy: Double(current.correct) / Double(n),
-                                startAccuracy: Double(start.correct) / Double(n), violation: current.violation, passes: passes)
+    return (offsets, current, passes)
   }
 
   /// The best offset of class `c` with the others fixed, over every interval between the
   /// thresholds at which a sample switches to or from `c`.
   private static func bestOffset(for c: Int, logits: [Double], classCount: Int, targets: [Int], offsets: [Double],
-                                 objective: inout Objective) -> (Double, Objective.Value)? {
+                                 preference: Preference, objective: inout Objective) -> (Double, Objective.Value)? {
     let n = targets.count
     var threshold = [Double](repeating: 0, count: n)  // sample i predicts c iff b_c > threshold[i]
     var other = [Int](repeating: 0, count: n)  // its prediction otherwise
@@ -124,7 +175,7 @@ public struct FeasibleClassOffsets: Sendable, Equatable, Codable {
       if k + 1 < n && threshold[order[k + 1]] == threshold[i] { continue }
       let offset = k + 1 < n ? (threshold[i] + threshold[order[k + 1]]) / 2 : threshold[i] + 1
       let value = objective.current
-      if value.isBetter(than: best.value) { best = (offset, value) }
+      if preference.prefers(value, over: best.value, sampleCount: n) { best = (offset, value) }
     }
     return best.offset.isFinite ? (best.offset, best.value) : nil
   }
