@@ -82,7 +82,10 @@ public struct FeasibleClassOffsets: Sendable, Equatable, Codable {
     var passes = 0
     var offsets = zero
     let weights = (0...Self.penaltyStages).map { Preference.penalized(pow(4, Double($0))) }
-    for (preference, from) in [(Preference.lexicographic, zero)] + weights.map { ($0, nil as [Double]?) } + [(.lexicographic, nil)] {
+    // Stages: greedy from zero; the continuation from zero again, each weight from the last's end.
+    let stages = [(Preference.lexicographic, zero)] + weights.enumerated().map { ($1, $0 == 0 ? zero : nil as [Double]?) }
+      + [(.lexicographic, nil)]
+    for (preference, from) in stages {
       let ascent = coordinateAscent(from: from ?? offsets, preference: preference, logits: logits, classCount: classCount,
                                     targets: targets, objective: &objective, maxPasses: maxPasses)
       offsets = ascent.offsets
@@ -90,7 +93,7 @@ public struct FeasibleClassOffsets: Sendable, Equatable, Codable {
       if best.map({ ascent.value.isBetter(than: $0.value) }) ?? true { best = (ascent.offsets, ascent.value) }
       // From a feasible point a larger weight accepts only moves that stay feasible and gain
       // accuracy, which this stage already took.
-      if ascent.value.violation <= Self.slack && passes > 0 && from == nil { break }
+      if ascent.value.violation <= Self.slack, case .penalized = preference { break }
     }
     let found = best!
     return FeasibleClassOffsets(offsets: found.offsets, accuracy: Double(found.value.correct) / Double(n),

@@ -65,3 +65,38 @@ final class FeasibleClassOffsetsTests: XCTestCase {
     }
   }
 }
+
+extension FeasibleClassOffsetsTests {
+  /// Three classes that are the groups (6, 3 and 6 samples), ε = 0, the dense model right on all.
+  /// Greedy coordinate search from zero stops with one constraint broken (8 right, violation
+  /// 1/15); the continuation of growing penalties reaches a feasible point as accurate as an
+  /// exhaustive grid over the offsets (10 of 15).
+  func testContinuationFindsWhatAGridFindsWhereGreedySearchStops() throws {
+    let logits: [[Double]] = [
+      [1.82, -0.2082, -1.783], [0.5953, -0.287, -1.6437], [-0.1808, 1.6798, -0.1417], [2.9689, 0.5823, -0.4095],
+      [0.3074, 1.6395, -0.9003], [1.5963, -0.4617, -0.864], [-0.4538, 0.5179, 1.6224], [-0.6679, 0.3998, -2.2126],
+      [-0.6132, -1.0209, -0.9008], [-2.8517, -1.2562, 2.0915], [0.2021, -1.5249, 0.4804], [1.3705, -0.2728, -0.4048],
+      [0.1953, -1.5282, 0.6745], [0.1582, -0.0548, 0.125], [1.848, 1.6448, 1.6471]]
+    let targets = [0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2]
+    let dense = try SplitPerformance(sampleCount: 15, accuracy: 1, groupCounts: [6, 3, 6], groupAccuracies: [1, 1, 1])
+    let result = try FeasibleClassOffsets.search(logits: logits.flatMap { $0 }, classCount: 3, targets: targets,
+                                                 memberships: targets.map { [$0] }, dense: dense, constrained: [true, true, true],
+                                                 tolerance: 0)
+    XCTAssertTrue(result.feasible, "violation \(result.violation)")
+
+    // The reference: every (0, b1, b2) on a grid of step 0.05; feasible means every recall ≥ A.
+    var bestGrid = 0
+    for i in -80...80 {
+      for j in -80...80 {
+        let predicted = FeasibleClassOffsets.predictions(logits: logits.flatMap { $0 }, classCount: 3,
+                                                         offsets: [0, Double(i) * 0.05, Double(j) * 0.05])
+        let right = zip(predicted, targets).map { $0 == $1 }
+        let correct = right.filter { $0 }.count
+        let recalls = [0..<6, 6..<9, 9..<15].map { r in Double(r.filter { right[$0] }.count) / Double(r.count) }
+        if recalls.allSatisfy({ $0 >= Double(correct) / 15 - 1e-12 }) { bestGrid = max(bestGrid, correct) }
+      }
+    }
+    XCTAssertEqual(bestGrid, 10)
+    XCTAssertEqual(result.accuracy, Double(bestGrid) / 15, accuracy: 1e-12)
+  }
+}
