@@ -40,31 +40,24 @@ public struct ConstraintPrice: Codable, Sendable {
                              others: [(name: String, split: GroupedSplit)], groups: GroupSpec, tolerance: Double,
                              minGroupSize: Int) throws -> ConstraintPrice {
     let numGroups = groups.numGroups
-    func outcome(_ split: GroupedSplit) throws -> (dense: SplitPerformance, predictions: SplitPredictions, ids: Tensor) {
+    func denseOutcome(_ split: GroupedSplit) throws -> (dense: SplitPerformance, ids: Tensor) {
       let ids = try groups.groupIDs(attributes: split.attributes)
-      let d = try Evaluator.predict(dense, on: split)
-      let s = try Evaluator.predict(sparse, on: split, keepLogits: true)
-      return (try SplitPerformance(correct: d.correct, groupIDs: ids, numGroups: numGroups), s, ids)
+      return (try SplitPerformance(correct: Evaluator.predict(dense, on: split).correct, groupIDs: ids, numGroups: numGroups), ids)
     }
-    func logits(_ p: SplitPredictions) throws -> (values: [Double], classes: Int) {
-      guard let z = p.logits else { throw ConfigError("constraint price: the evaluation kept no logits") }
-      return (try z.to(.float64).contiguous().toArray(Double.self), z.size(1))
-    }
-    let searched = try outcome(search.split)
-    let (values, classes) = try logits(searched.predictions)
-    let targets = try search.split.targets.toArray(Int64.self).map(Int.init)
-    let idRows = try FeasibleClassOffsets.memberships(groupIDs: searched.ids)
+    let searched = try denseOutcome(search.split)
     let unconstrained = Set(searched.dense.groupCounts.indices.filter { searched.dense.groupCounts[$0] < minGroupSize })
-    let found = try FeasibleClassOffsets.search(logits: values, classCount: classes, targets: targets, memberships: idRows,
-                                                dense: searched.dense, constrained: (0..<numGroups).map { !unconstrained.contains($0) },
-                                                tolerance: tolerance)
+    let (found, searchPredictions) = try FeasibleClassOffsets.find(for: sparse, on: search.split, groupIDs: searched.ids,
+                                                                   dense: searched.dense, unconstrained: unconstrained,
+                                                                   tolerance: tolerance)
     var evaluations: [Evaluation] = []
     for (name, split) in [search] + others {
-      let o = name == search.name ? searched : try outcome(split)
-      let (z, c) = name == search.name ? (values, classes) : try logits(o.predictions)
-      let shifted = FeasibleClassOffsets.predictions(logits: z, classCount: c, offsets: found.offsets)
+      let o = name == search.name ? searched : try denseOutcome(split)
+      let predictions = name == search.name ? searchPredictions : try Evaluator.predict(sparse, on: split, keepLogits: true)
+      guard let z = predictions.logits else { throw ConfigError("constraint price: the evaluation kept no logits") }
+      let shifted = FeasibleClassOffsets.predictions(logits: try z.to(.float64).contiguous().toArray(Double.self), classCount: z.size(1),
+                                                     offsets: found.offsets)
       let correct = try Tensor(shifted.map(Int64.init)).eq(split.targets)
-      let sparseModel = try SplitPerformance(correct: o.predictions.correct, groupIDs: o.ids, numGroups: numGroups)
+      let sparseModel = try SplitPerformance(correct: predictions.correct, groupIDs: o.ids, numGroups: numGroups)
       let sparseShifted = try SplitPerformance(correct: correct, groupIDs: o.ids, numGroups: numGroups)
       evaluations.append(Evaluation(
         split: name,
