@@ -74,7 +74,7 @@ public struct FeasibleClassOffsets: Sendable, Equatable, Codable {
     }
     var objective = Objective(memberships: memberships, dense: dense, constrained: constrained, tolerance: tolerance)
     let zero = [Double](repeating: 0, count: classCount)
-    let start = objective.value(correct: zip(predictions(logits: logits, classCount: classCount, offsets: zero), targets).map { $0 == $1 })
+    let start = objective.value(offsets: zero, logits: logits, classCount: classCount, targets: targets)
     // Greedy from zero can stop where no single class's offset lowers the violation (e.g. every
     // sample pushed into one class); the continuation trades accuracy against a growing penalty
     // on the violation, so it approaches feasibility along accurate offsets. The best end point wins.
@@ -126,9 +126,7 @@ public struct FeasibleClassOffsets: Sendable, Equatable, Codable {
                                        targets: [Int], objective: inout Objective, maxPasses: Int)
     -> (offsets: [Double], value: Objective.Value, passes: Int) {
     var offsets = start
-    func evaluate() -> Objective.Value {
-      objective.value(correct: zip(predictions(logits: logits, classCount: classCount, offsets: offsets), targets).map { $0 == $1 })
-    }
+    func evaluate() -> Objective.Value { objective.value(offsets: offsets, logits: logits, classCount: classCount, targets: targets) }
     var current = evaluate()
     var passes = 0
     var moved = true
@@ -243,8 +241,10 @@ public struct FeasibleClassOffsets: Sendable, Equatable, Codable {
       return Value(violation: violation, correct: total)
     }
 
-    mutating func value(correct: [Bool]) -> Value {
-      reset(correct: correct)
+    /// The value of the predictions argmax_c (z_c + b_c).
+    mutating func value(offsets: [Double], logits: [Double], classCount: Int, targets: [Int]) -> Value {
+      let predicted = FeasibleClassOffsets.predictions(logits: logits, classCount: classCount, offsets: offsets)
+      reset(correct: zip(predicted, targets).map { $0 == $1 })
       return current
     }
   }
