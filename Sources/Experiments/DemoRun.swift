@@ -65,7 +65,7 @@ public enum DemoRun {
       run.overwrite = config.overwrite
       if let report = try run.run(dense: dense) { reports.append(report) }
     }
-    var md = ReportMarkdown.render(reports)
+    var md = ReportMarkdown.render(reports.flatMap(\.withAndWithoutClassOffsets))
     md += "\n## Verdicts (constraints ψ_g ≤ ε on the training split)\n\n"
     for r in reports {
       let train = r.splits["train"]

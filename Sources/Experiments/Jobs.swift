@@ -84,6 +84,7 @@ public enum Jobs {
     for i in reports.indices where methods.filter({ $0 == methods[i] }).count > 1 {
       reports[i].label = "\(reports[i].method) (\(URL(fileURLWithPath: runs[i]).lastPathComponent))"
     }
+    reports = reports.flatMap(\.withAndWithoutClassOffsets)
     if let plots { try ReportPlots.writeGroupCharts(reports, to: URL(fileURLWithPath: plots)) }
     return ReportMarkdown.render(reports)
   }

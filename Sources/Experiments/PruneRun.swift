@@ -164,10 +164,7 @@ public final class PruneRun {
         try masks.applyMasks()
       }
       let multipliers = try tuner.multipliers().map { try $0.to(.float64, device: .cpu).toArray(Double.self) }
-      let offsets = config.classOffsets && epoch == config.epochs - 1
-        ? try applyClassOffsets(model, groupIDs: groupIDs["train"]!, dense: densePerformance["train"]!, unconstrained: unconstrained)
-        : nil
-      for (name, split) in splits {
+      func evaluate(_ name: String, _ split: GroupedSplit) throws -> DisparityMetrics {
         let predictions = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize, group: group)
         let sparse = try performance(predictions, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
         var metrics = try DisparityMetrics(dense: densePerformance[name]!, sparse: sparse, spec: groups, tolerance: config.tolerance,
@@ -177,10 +174,22 @@ public final class PruneRun {
             denseCorrect: dense.correct, sparseCorrect: predictions.correct, groupIDs: groupIDs[name]!, numGroups: groups.numGroups,
             excluded: unconstrained)
         }
+        return metrics
+      }
+      // With class offsets the last epoch is measured before and after them: the method's own
+      // result and the shifted model's, side by side in the report.
+      var withoutOffsets: [String: DisparityMetrics] = [:]
+      var offsets: [Double]?
+      if config.classOffsets && epoch == config.epochs - 1 {
+        for (name, split) in splits { withoutOffsets[name] = try evaluate(name, split) }
+        offsets = try applyClassOffsets(model, groupIDs: groupIDs["train"]!, dense: densePerformance["train"]!, unconstrained: unconstrained)
+      }
+      for (name, split) in splits {
         history.append(EpochMetrics(epoch: epoch, split: name, sparsity: sparsity, learningRate: optimizer.learningRate,
                                     trainLoss: name == "train" ? lossSum / Double(data.train.count) : nil,
                                     multiplierMax: multipliers?.max(), multipliers: name == "train" ? multipliers : nil,
-                                    classOffsets: name == "train" ? offsets : nil, metrics: metrics))
+                                    classOffsets: name == "train" ? offsets : nil, withoutClassOffsets: withoutOffsets[name],
+                                    metrics: try evaluate(name, split)))
       }
       // The model the report will describe so far (selection rules are prefix-consistent), written
       // before the checkpoint so that a resumed run never skips it.
@@ -203,7 +212,7 @@ public final class PruneRun {
     }
     let report = try makeReport(history: history, groups: groups)
     guard writes else { return report }
-    try AtomicFileWriter.write(Data(ReportMarkdown.render([report]).utf8), to: file("report.md"))
+    try AtomicFileWriter.write(Data(ReportMarkdown.render(report.withAndWithoutClassOffsets).utf8), to: file("report.md"))
     let plots = [("excess_gap.svg", ReportPlots.excessGapCurves(history, method: config.method.rawValue, tolerance: config.tolerance)),
                  ("accuracy.svg", ReportPlots.accuracyCurves(history, method: config.method.rawValue))]
     for (name, chart) in plots { try AtomicFileWriter.write(Data(chart.render().utf8), to: file(name)) }
@@ -382,16 +391,19 @@ public final class PruneRun {
     var splitMetrics: [String: DisparityMetrics] = [:]
     var achieved = 0.0
     var offsets: [Double]?
+    var withoutOffsets: [String: DisparityMetrics] = [:]
     for m in history where m.epoch == chosen {
       splitMetrics[m.split] = m.metrics
       achieved = m.sparsity
       offsets = offsets ?? m.classOffsets
+      withoutOffsets[m.split] = m.withoutClassOffsets
     }
     let labels = try data.train.targets.to(.int64).toArray(Int64.self)
     let majority = Dictionary(grouping: labels, by: { $0 }).values.map(\.count).max() ?? 0
     return RunReport(method: config.method.rawValue, sparsityTarget: config.sparsity, achievedSparsity: achieved,
                      tolerance: config.tolerance, seed: config.seed, groups: groups.groupNames, splits: splitMetrics,
                      epoch: chosen, selectedOn: selectedOn, weightDecayScope: config.weightDecayScope.rawValue,
-                     majorityClassRate: labels.isEmpty ? nil : Double(majority) / Double(labels.count), classOffsets: offsets)
+                     majorityClassRate: labels.isEmpty ? nil : Double(majority) / Double(labels.count), classOffsets: offsets,
+                     withoutClassOffsets: offsets == nil || withoutOffsets.isEmpty ? nil : withoutOffsets)
   }
 }

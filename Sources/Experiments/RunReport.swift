@@ -24,10 +24,14 @@ public struct RunReport: Codable, Sendable, Equatable {
   /// The per-class offsets `class_offsets` added to the classifier's bias, when the described
   /// epoch has them.
   public var classOffsets: [Double]?
+  /// The same epoch's metrics per split before the class offsets were added: what the method
+  /// itself reached, so that one run shows both (nil without offsets).
+  public var withoutClassOffsets: [String: DisparityMetrics]?
 
   public init(method: String, sparsityTarget: Double, achievedSparsity: Double, tolerance: Double, seed: UInt64,
               groups: [String], splits: [String: DisparityMetrics], epoch: Int, selectedOn: String?,
-              weightDecayScope: String, majorityClassRate: Double? = nil, classOffsets: [Double]? = nil) {
+              weightDecayScope: String, majorityClassRate: Double? = nil, classOffsets: [Double]? = nil,
+              withoutClassOffsets: [String: DisparityMetrics]? = nil) {
     self.method = method
     self.sparsityTarget = sparsityTarget
     self.achievedSparsity = achievedSparsity
@@ -40,12 +44,14 @@ public struct RunReport: Codable, Sendable, Equatable {
     self.weightDecayScope = weightDecayScope
     self.majorityClassRate = majorityClassRate
     self.classOffsets = classOffsets
+    self.withoutClassOffsets = withoutClassOffsets
   }
 
   enum CodingKeys: String, CodingKey {
     case method, tolerance, seed, groups, splits, epoch
     case majorityClassRate = "majority_class_rate"
     case classOffsets = "class_offsets"
+    case withoutClassOffsets = "without_class_offsets"
     case sparsityTarget = "sparsity_target"
     case achievedSparsity = "achieved_sparsity"
     case selectedOn = "selected_on"
@@ -55,6 +61,17 @@ public struct RunReport: Codable, Sendable, Equatable {
   /// The run's name in tables and plots: the label, else the method, marked when its last epoch
   /// has class offsets.
   public var displayName: String { (label ?? method) + (classOffsets == nil ? "" : " + class offsets") }
+
+  /// The run as tables list it: with class offsets, first the model before them (the method's
+  /// own result), then with them; otherwise the report alone.
+  public var withAndWithoutClassOffsets: [RunReport] {
+    guard classOffsets != nil, let before = withoutClassOffsets else { return [self] }
+    var plain = self
+    plain.splits = before
+    plain.classOffsets = nil
+    plain.withoutClassOffsets = nil
+    return [plain, self]
+  }
 
   /// Verdict: every constraint ψ_g ≤ ε holds on the training split (SPEC 1.4), and the model did
   /// not collapse: groups that all fell to chance together satisfy the constraints vacuously.
@@ -90,11 +107,14 @@ struct EpochMetrics: Codable {
   var multipliers: [Double]? = nil
   /// The offsets `class_offsets` added to the classifier's bias before this evaluation (train line).
   var classOffsets: [Double]? = nil
+  /// With class offsets: this split's metrics before they were added.
+  var withoutClassOffsets: DisparityMetrics? = nil
   var metrics: DisparityMetrics
 
   enum CodingKeys: String, CodingKey {
     case epoch, split, sparsity, metrics, multipliers
     case classOffsets = "class_offsets"
+    case withoutClassOffsets = "without_class_offsets"
     case learningRate = "learning_rate"
     case trainLoss = "train_loss"
     case multiplierMax = "multiplier_max"

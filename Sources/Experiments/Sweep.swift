@@ -150,25 +150,27 @@ public enum SweepRun {
       run.denseFile = sweep.dense
       if let report = try run.run(dense: dense) { reports.append((cell.config, report)) }
     }
-    let rows = summarize(reports.map(\.report))
+    // A run with class offsets gives two rows: the method's own model and the shifted one.
+    let described = reports.flatMap(\.report.withAndWithoutClassOffsets)
+    let rows = summarize(described)
     try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(rows), to: root.appendingPathComponent("sweep.json"))
     let markdown = render(rows)
     try AtomicFileWriter.write(Data(markdown.utf8), to: root.appendingPathComponent("sweep.md"))
-    for (name, chart) in charts(rows, reports: reports.map(\.report)) {
+    for (name, chart) in charts(rows, reports: described) {
       try AtomicFileWriter.write(Data(chart.render().utf8), to: root.appendingPathComponent(name))
     }
     return markdown
   }
 
-  /// One row per (method, sparsity target, tolerance), in the order of first appearance.
+  /// One row per (method as tables name it, sparsity target, tolerance), in the order of first appearance.
   static func summarize(_ reports: [RunReport]) -> [SweepRow] {
     var cells: [(key: String, method: String, sparsity: Double, tolerance: Double, reports: [RunReport])] = []
     for report in reports {
-      let key = "\(report.method)|\(report.sparsityTarget)|\(report.tolerance)"
+      let key = "\(report.displayName)|\(report.sparsityTarget)|\(report.tolerance)"
       if let i = cells.firstIndex(where: { $0.key == key }) {
         cells[i].reports.append(report)
       } else {
-        cells.append((key, report.method, report.sparsityTarget, report.tolerance, [report]))
+        cells.append((key, report.displayName, report.sparsityTarget, report.tolerance, [report]))
       }
     }
     return cells.map { SweepRow(method: $0.method, sparsity: $0.sparsity, tolerance: $0.tolerance, reports: $0.reports) }
@@ -212,7 +214,7 @@ public enum SweepRun {
     if let top = rows.map(\.sparsity).max(), let groups = reports.first?.groups {
       var bars: [SVGChart.Series] = []
       for method in uniqueInOrder(rows.map(\.method)) {
-        let runs = reports.filter { $0.method == method && $0.sparsityTarget == top }
+        let runs = reports.filter { $0.displayName == method && $0.sparsityTarget == top }
         guard !runs.isEmpty else { continue }
         let gaps = groups.indices.map { g -> (x: Double, y: Double) in
           let values = runs.compactMap { $0.splits["train"]?.groups[g].gap }

@@ -310,7 +310,7 @@ struct Prune: ParsableCommand {
     let (group, lead) = try parallel.join()
     if let report = try library({ try Jobs.prune(data: data.spec, denseFile: dense, config: c, output: output, overwrite: overwrite,
                                                  processGroup: group, progress: ProgressReporter(enabled: lead)) }), lead {
-      print(ReportMarkdown.render([report]))
+      print(ReportMarkdown.render(report.withAndWithoutClassOffsets))
     }
   }
 }

@@ -55,7 +55,14 @@ final class ClassOffsetsRunTests: XCTestCase {
     XCTAssertGreaterThan(violation(plainTrain), 0.1)
     XCTAssertLessThan(violation(train), violation(plainTrain))
     XCTAssertEqual(train.denseAccuracy, plainTrain.denseAccuracy)
+    // The same seed trains the same model: before its offsets the run measured exactly what the
+    // run without them reports, and tables list both.
+    XCTAssertEqual(shifted.withoutClassOffsets, plain.splits)
+    XCTAssertEqual(shifted.withAndWithoutClassOffsets.map(\.displayName), ["nft", "nft + class offsets"])
+    XCTAssertEqual(shifted.withAndWithoutClassOffsets.first?.splits, plain.splits)
+    XCTAssertEqual(plain.withAndWithoutClassOffsets, [plain])
     let markdown = try String(contentsOf: root.appendingPathComponent("with/report.md"), encoding: .utf8)
     XCTAssertTrue(markdown.contains("| nft + class offsets |"), markdown)
+    XCTAssertTrue(markdown.contains("| nft | "), markdown)
   }
 }

@@ -5,8 +5,8 @@ import XCTest
 
 /// `fairprune sweep`: a grid of runs from one file, resumable, summarized over seeds.
 final class SweepTests: XCTestCase {
-  func testGridRunsOnceAndSummarizesOverSeeds() throws {
-    let root = try temporaryDirectory(self, prefix: "fairprune-sweep")
+  /// A 200-row CSV with two groups whose decision rules differ, and a dense MLP trained on it.
+  func makeTabularFixture(in root: URL) throws -> (csv: String, dense: String) {
     var rows = ["y,group,x1,x2"]
     for i in 0..<200 {
       let g = i % 4 == 0 ? "small" : "large"
@@ -25,10 +25,16 @@ final class SweepTests: XCTestCase {
     dense.threads = 1
     let denseFile = root.appendingPathComponent("dense.safetensors").path
     _ = try Jobs.trainDense(data: spec, model: .mlp, config: dense, output: denseFile, progress: ProgressReporter(enabled: false))
+    return (csv.path, denseFile)
+  }
+
+  func testGridRunsOnceAndSummarizesOverSeeds() throws {
+    let root = try temporaryDirectory(self, prefix: "fairprune-sweep")
+    let (csv, denseFile) = try makeTabularFixture(in: root)
     let output = root.appendingPathComponent("sweep").path
     let file = root.appendingPathComponent("sweep.yaml")
     try """
-      data: {source: tabular-csv, root: \(csv.path), target: y, protected: [group]}
+      data: {source: tabular-csv, root: \(csv), target: y, protected: [group]}
       dense: \(denseFile)
       output: \(output)
       run: {epochs: 2, last_pruning_epoch: 1, batch_size: 32, threads: 1, buffer_size: 5}
@@ -67,6 +73,34 @@ final class SweepTests: XCTestCase {
     Thread.sleep(forTimeInterval: 0.01)
     _ = try SweepRun.run(sweep, progress: ProgressReporter(enabled: false))
     XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: one)[.modificationDate] as? Date, before)
+  }
+
+  /// With `class_offsets` each run gives two rows: the method's own model (the metrics measured
+  /// before the offsets) and the shifted one, each the mean over seeds of its reports' numbers.
+  func testClassOffsetsGiveARowWithAndOneWithout() throws {
+    let root = try temporaryDirectory(self, prefix: "fairprune-sweep-offsets")
+    let (csv, denseFile) = try makeTabularFixture(in: root)
+    let output = root.appendingPathComponent("sweep").path
+    let file = root.appendingPathComponent("sweep.yaml")
+    try """
+      data: {source: tabular-csv, root: \(csv), target: y, protected: [group]}
+      dense: \(denseFile)
+      output: \(output)
+      run: {epochs: 2, last_pruning_epoch: 1, batch_size: 32, threads: 1, class_offsets: true}
+      methods: [nft]
+      seeds: [0, 1]
+      sparsities: [0.8]
+      tolerances: [0.05]
+      """.write(to: file, atomically: true, encoding: .utf8)
+    let markdown = try SweepRun.run(try SweepConfig.load(file.path), progress: ProgressReporter(enabled: false))
+    let reports = try [0, 1].map { try RunReport.load(directory: URL(fileURLWithPath: "\(output)/nft/sparsity-0.8/tolerance-0.05/seed-\($0)")) }
+    let summary = try JSONDecoder().decode([SweepRow].self, from: Data(contentsOf: URL(fileURLWithPath: output + "/sweep.json")))
+    XCTAssertEqual(summary.map(\.method), ["nft", "nft + class offsets"])
+    let before = try reports.map { try XCTUnwrap($0.withoutClassOffsets?["train"]).accuracy }
+    let after = try reports.map { try XCTUnwrap($0.splits["train"]).accuracy }
+    XCTAssertEqual(summary[0].trainAccuracy.mean, (before[0] + before[1]) / 2, accuracy: 1e-12)
+    XCTAssertEqual(summary[1].trainAccuracy.mean, (after[0] + after[1]) / 2, accuracy: 1e-12)
+    XCTAssertTrue(markdown.contains("| nft + class offsets | 80.0 | 5.0 | 2 |"), markdown)
   }
 
   func testUnknownKeysAndMethodsAreNamed() throws {
