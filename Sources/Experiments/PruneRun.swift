@@ -50,13 +50,26 @@ public final class PruneRun {
     [("train", data.train)] + (data.validation.map { [("val", $0)] } ?? []) + [("test", data.test)]
   }
 
+  /// What this run's folder would be started from with `dense`.
+  func inputs(dense denseModel: any Module) throws -> RunFolder.Inputs {
+    RunFolder.Inputs(denseFile: denseFile ?? "(in memory)", denseDigest: try NamedTensors.digest(denseModel.stateDict()),
+                     dataDigest: try dataDigest())
+  }
+
+  /// The report of this run when its folder holds it finished with these settings and inputs;
+  /// nil when it is not finished. Reads only: nothing starts and nothing is written.
+  public func finishedReport(dense denseModel: any Module) throws -> RunReport? {
+    let state = try RunFolder(directory: directory).check(config: config, data: dataSpec, inputs: try inputs(dense: denseModel),
+                                                          overwrite: false)
+    return state == .finished ? try RunReport.load(directory: directory) : nil
+  }
+
   /// Runs (or resumes) the method starting from `dense`, which is left unchanged.
   @discardableResult
   public func run(dense denseModel: any Module) throws -> RunReport? {
     Torch.threadCount = config.threads
     try checkDevice(config.device, group: group)
-    let inputs = RunFolder.Inputs(denseFile: denseFile ?? "(in memory)", denseDigest: try NamedTensors.digest(denseModel.stateDict()),
-                                  dataDigest: try dataDigest())
+    let inputs = try inputs(dense: denseModel)
     if let group { try checkDataParallel(group, inputs: inputs) }
     if try prepareFolder(inputs: inputs) == .finished {
       progress.line("\(directory.path) holds this run, finished; its report is unchanged")

@@ -135,26 +135,36 @@ public struct SweepRow: Codable, Sendable, Equatable {
 public enum SweepRun {
   /// Runs every cell of `sweep` not finished yet (a finished run with the cell's settings is read,
   /// an interrupted one resumes, a folder with other settings is an error), then writes sweep.json, sweep.md and the plots into `output`.
-  /// Returns the Markdown summary.
-  public static func run(_ sweep: SweepConfig, progress: ProgressReporter = ProgressReporter()) throws -> String {
+  /// With `finishedOnly` no run starts or resumes: the summary covers the finished runs and names
+  /// the others (a long grid's interim table). Returns the Markdown summary.
+  public static func run(_ sweep: SweepConfig, finishedOnly: Bool = false, progress: ProgressReporter = ProgressReporter()) throws -> String {
     let root = URL(fileURLWithPath: sweep.output)
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     let data = try sweep.data.load(notes: progress.line)
     let dense = try ModelFile.load(sweep.dense, kind: sweep.run.model, for: data)
     var reports: [(config: RunConfig, report: RunReport)] = []
+    var unfinished: [String] = []
     for (i, cell) in sweep.configs.enumerated() {
       let folder = root.appendingPathComponent(cell.folder)
-      progress.line("sweep run \(i + 1)/\(sweep.configs.count): \(cell.folder)")
       let run = try PruneRun(config: cell.config, data: data, directory: folder, progress: progress)
       run.dataSpec = sweep.data
       run.denseFile = sweep.dense
+      if finishedOnly {
+        if let report = try run.finishedReport(dense: dense) { reports.append((cell.config, report)) } else { unfinished.append(cell.folder) }
+        continue
+      }
+      progress.line("sweep run \(i + 1)/\(sweep.configs.count): \(cell.folder)")
       if let report = try run.run(dense: dense) { reports.append((cell.config, report)) }
     }
     // A run with class offsets gives two rows: the method's own model and the shifted one.
     let described = reports.flatMap(\.report.withAndWithoutClassOffsets)
     let rows = summarize(described)
     try AtomicFileWriter.write(try ConfigFile.encoder(pretty: true).encode(rows), to: root.appendingPathComponent("sweep.json"))
-    let markdown = render(rows)
+    var markdown = render(rows)
+    if !unfinished.isEmpty {
+      markdown += "\nNot finished, so not in the table (\(unfinished.count) of \(sweep.configs.count) runs): "
+        + unfinished.joined(separator: ", ") + ".\n"
+    }
     try AtomicFileWriter.write(Data(markdown.utf8), to: root.appendingPathComponent("sweep.md"))
     for (name, chart) in charts(rows, reports: described) {
       try AtomicFileWriter.write(Data(chart.render().utf8), to: root.appendingPathComponent(name))

@@ -341,9 +341,10 @@ struct Sweep: ParsableCommand {
     abstract: "Run methods × seeds × sparsities × tolerances from one JSON or YAML file; summarize mean ± std over seeds.",
     discussion: "Keys: data (as data.json), dense, output, run (any prune setting), methods, seeds, sparsities, tolerances. Finished runs are kept, interrupted ones resume.")
   @Argument(help: "Sweep file (.json, .yaml).") var config: String
+  @Flag(help: "Start and resume nothing: summarize the finished runs and name the others.") var finishedOnly = false
 
   func run() throws {
-    print(try library { try SweepRun.run(try SweepConfig.load(config)) })
+    print(try library { try SweepRun.run(try SweepConfig.load(config), finishedOnly: finishedOnly) })
   }
 }
 

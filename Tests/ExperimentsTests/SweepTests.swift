@@ -103,6 +103,41 @@ final class SweepTests: XCTestCase {
     XCTAssertTrue(markdown.contains("| nft + class offsets | 80.0 | 5.0 | 2 |"), markdown)
   }
 
+  /// `--finished-only` starts nothing: it summarizes the finished runs and names the others.
+  func testFinishedOnlySummarizesWhatIsDoneAndStartsNothing() throws {
+    let root = try temporaryDirectory(self, prefix: "fairprune-sweep-finished")
+    let (csv, denseFile) = try makeTabularFixture(in: root)
+    let output = root.appendingPathComponent("sweep").path
+    let file = root.appendingPathComponent("sweep.yaml")
+    func write(seeds: String) throws {
+      try """
+        data: {source: tabular-csv, root: \(csv), target: y, protected: [group]}
+        dense: \(denseFile)
+        output: \(output)
+        run: {epochs: 2, last_pruning_epoch: 1, batch_size: 32, threads: 1}
+        methods: [nft]
+        seeds: \(seeds)
+        sparsities: [0.8]
+        tolerances: [0.05]
+        """.write(to: file, atomically: true, encoding: .utf8)
+    }
+    let quiet = ProgressReporter(enabled: false)
+    try write(seeds: "[0]")
+    let nothing = try SweepRun.run(try SweepConfig.load(file.path), finishedOnly: true, progress: quiet)
+    XCTAssertTrue(nothing.contains("(1 of 1 runs): nft/sparsity-0.8/tolerance-0.05/seed-0."), nothing)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/nft"), "no run folder is created")
+
+    _ = try SweepRun.run(try SweepConfig.load(file.path), progress: quiet)
+    try write(seeds: "[0, 1]")
+    let partial = try SweepRun.run(try SweepConfig.load(file.path), finishedOnly: true, progress: quiet)
+    XCTAssertTrue(partial.contains("(1 of 2 runs): nft/sparsity-0.8/tolerance-0.05/seed-1."), partial)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/nft/sparsity-0.8/tolerance-0.05/seed-1"))
+    let summary = try JSONDecoder().decode([SweepRow].self, from: Data(contentsOf: URL(fileURLWithPath: output + "/sweep.json")))
+    let report = try RunReport.load(directory: URL(fileURLWithPath: output + "/nft/sparsity-0.8/tolerance-0.05/seed-0"))
+    XCTAssertEqual(summary.map(\.seeds), [1])
+    XCTAssertEqual(summary.first?.trainAccuracy.mean, report.splits["train"]?.accuracy)
+  }
+
   func testUnknownKeysAndMethodsAreNamed() throws {
     let root = try temporaryDirectory(self, prefix: "fairprune-sweep")
     let file = root.appendingPathComponent("s.yaml")
