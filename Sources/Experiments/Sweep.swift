@@ -59,13 +59,14 @@ public struct SweepConfig: Sendable {
     return sweep
   }
 
-  /// Every run of the grid with its folder under `output`.
+  /// Every run of the grid with its folder under `output`, seed by seed: a grid stopped part-way
+  /// has every method and setting for its first seeds, which is what its table compares.
   public var configs: [(config: RunConfig, folder: String)] {
     var out: [(RunConfig, String)] = []
-    for method in methods {
-      for sparsity in sparsities {
-        for tolerance in tolerances {
-          for seed in seeds {
+    for seed in seeds {
+      for method in methods {
+        for sparsity in sparsities {
+          for tolerance in tolerances {
             var c = run
             c.method = method
             c.sparsity = sparsity

@@ -45,6 +45,7 @@ final class SweepTests: XCTestCase {
       """.write(to: file, atomically: true, encoding: .utf8)
     let sweep = try SweepConfig.load(file.path)
     XCTAssertEqual(sweep.configs.count, 8)
+    XCTAssertEqual(sweep.configs.map(\.config.seed), [0, 0, 0, 0, 1, 1, 1, 1], "seed by seed: a stopped grid compares whole seeds")
     _ = try SweepRun.run(sweep, progress: ProgressReporter(enabled: false))
 
     let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/sweep.json"))) as! [[String: Any]]
