@@ -5,8 +5,32 @@ import XCTest
 
 /// `fairprune sweep`: a grid of runs from one file, resumable, summarized over seeds.
 final class SweepTests: XCTestCase {
-  /// A 200-row CSV with two groups whose decision rules differ, and a dense MLP trained on it.
-  func makeTabularFixture(in root: URL) throws -> (csv: String, dense: String) {
+  /// A sweep file over a 200-row CSV with two groups whose decision rules differ and a dense MLP
+  /// trained on it, all in one temporary folder.
+  struct TabularSweep {
+    var csv: String
+    var dense: String
+    var output: String
+    var file: URL
+
+    /// Writes the sweep file with these keys (ε = 5%) and loads it.
+    func write(run: String, methods: String, seeds: String, sparsities: String) throws -> SweepConfig {
+      try """
+        data: {source: tabular-csv, root: \(csv), target: y, protected: [group]}
+        dense: \(dense)
+        output: \(output)
+        run: \(run)
+        methods: \(methods)
+        seeds: \(seeds)
+        sparsities: \(sparsities)
+        tolerances: [0.05]
+        """.write(to: file, atomically: true, encoding: .utf8)
+      return try SweepConfig.load(file.path)
+    }
+  }
+
+  func makeTabularSweep(prefix: String) throws -> TabularSweep {
+    let root = try temporaryDirectory(self, prefix: prefix)
     var rows = ["y,group,x1,x2"]
     for i in 0..<200 {
       let g = i % 4 == 0 ? "small" : "large"
@@ -25,25 +49,15 @@ final class SweepTests: XCTestCase {
     dense.threads = 1
     let denseFile = root.appendingPathComponent("dense.safetensors").path
     _ = try Jobs.trainDense(data: spec, model: .mlp, config: dense, output: denseFile, progress: ProgressReporter(enabled: false))
-    return (csv.path, denseFile)
+    return TabularSweep(csv: csv.path, dense: denseFile, output: root.appendingPathComponent("sweep").path,
+                        file: root.appendingPathComponent("sweep.yaml"))
   }
 
   func testGridRunsOnceAndSummarizesOverSeeds() throws {
-    let root = try temporaryDirectory(self, prefix: "fairprune-sweep")
-    let (csv, denseFile) = try makeTabularFixture(in: root)
-    let output = root.appendingPathComponent("sweep").path
-    let file = root.appendingPathComponent("sweep.yaml")
-    try """
-      data: {source: tabular-csv, root: \(csv), target: y, protected: [group]}
-      dense: \(denseFile)
-      output: \(output)
-      run: {epochs: 2, last_pruning_epoch: 1, batch_size: 32, threads: 1, buffer_size: 5}
-      methods: [nft, ceag]
-      seeds: [0, 1]
-      sparsities: [0.5, 0.8]
-      tolerances: [0.05]
-      """.write(to: file, atomically: true, encoding: .utf8)
-    let sweep = try SweepConfig.load(file.path)
+    let fixture = try makeTabularSweep(prefix: "fairprune-sweep")
+    let output = fixture.output
+    let sweep = try fixture.write(run: "{epochs: 2, last_pruning_epoch: 1, batch_size: 32, threads: 1, buffer_size: 5}",
+                                  methods: "[nft, ceag]", seeds: "[0, 1]", sparsities: "[0.5, 0.8]")
     XCTAssertEqual(sweep.configs.count, 8)
     XCTAssertEqual(sweep.configs.map(\.config.seed), [0, 0, 0, 0, 1, 1, 1, 1], "seed by seed: a stopped grid compares whole seeds")
     _ = try SweepRun.run(sweep, progress: ProgressReporter(enabled: false))
@@ -79,21 +93,11 @@ final class SweepTests: XCTestCase {
   /// With `class_offsets` each run gives two rows: the method's own model (the metrics measured
   /// before the offsets) and the shifted one, each the mean over seeds of its reports' numbers.
   func testClassOffsetsGiveARowWithAndOneWithout() throws {
-    let root = try temporaryDirectory(self, prefix: "fairprune-sweep-offsets")
-    let (csv, denseFile) = try makeTabularFixture(in: root)
-    let output = root.appendingPathComponent("sweep").path
-    let file = root.appendingPathComponent("sweep.yaml")
-    try """
-      data: {source: tabular-csv, root: \(csv), target: y, protected: [group]}
-      dense: \(denseFile)
-      output: \(output)
-      run: {epochs: 2, last_pruning_epoch: 1, batch_size: 32, threads: 1, class_offsets: true}
-      methods: [nft]
-      seeds: [0, 1]
-      sparsities: [0.8]
-      tolerances: [0.05]
-      """.write(to: file, atomically: true, encoding: .utf8)
-    let markdown = try SweepRun.run(try SweepConfig.load(file.path), progress: ProgressReporter(enabled: false))
+    let fixture = try makeTabularSweep(prefix: "fairprune-sweep-offsets")
+    let output = fixture.output
+    let sweep = try fixture.write(run: "{epochs: 2, last_pruning_epoch: 1, batch_size: 32, threads: 1, class_offsets: true}",
+                                  methods: "[nft]", seeds: "[0, 1]", sparsities: "[0.8]")
+    let markdown = try SweepRun.run(sweep, progress: ProgressReporter(enabled: false))
     let reports = try [0, 1].map { try RunReport.load(directory: URL(fileURLWithPath: "\(output)/nft/sparsity-0.8/tolerance-0.05/seed-\($0)")) }
     let summary = try JSONDecoder().decode([SweepRow].self, from: Data(contentsOf: URL(fileURLWithPath: output + "/sweep.json")))
     XCTAssertEqual(summary.map(\.method), ["nft", "nft + class offsets"])
@@ -106,31 +110,19 @@ final class SweepTests: XCTestCase {
 
   /// `--finished-only` starts nothing: it summarizes the finished runs and names the others.
   func testFinishedOnlySummarizesWhatIsDoneAndStartsNothing() throws {
-    let root = try temporaryDirectory(self, prefix: "fairprune-sweep-finished")
-    let (csv, denseFile) = try makeTabularFixture(in: root)
-    let output = root.appendingPathComponent("sweep").path
-    let file = root.appendingPathComponent("sweep.yaml")
-    func write(seeds: String) throws {
-      try """
-        data: {source: tabular-csv, root: \(csv), target: y, protected: [group]}
-        dense: \(denseFile)
-        output: \(output)
-        run: {epochs: 2, last_pruning_epoch: 1, batch_size: 32, threads: 1}
-        methods: [nft]
-        seeds: \(seeds)
-        sparsities: [0.8]
-        tolerances: [0.05]
-        """.write(to: file, atomically: true, encoding: .utf8)
+    let fixture = try makeTabularSweep(prefix: "fairprune-sweep-finished")
+    let output = fixture.output
+    func write(seeds: String) throws -> SweepConfig {
+      try fixture.write(run: "{epochs: 2, last_pruning_epoch: 1, batch_size: 32, threads: 1}", methods: "[nft]", seeds: seeds,
+                        sparsities: "[0.8]")
     }
     let quiet = ProgressReporter(enabled: false)
-    try write(seeds: "[0]")
-    let nothing = try SweepRun.run(try SweepConfig.load(file.path), finishedOnly: true, progress: quiet)
+    let nothing = try SweepRun.run(try write(seeds: "[0]"), finishedOnly: true, progress: quiet)
     XCTAssertTrue(nothing.contains("(1 of 1 runs): nft/sparsity-0.8/tolerance-0.05/seed-0."), nothing)
     XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/nft"), "no run folder is created")
 
-    _ = try SweepRun.run(try SweepConfig.load(file.path), progress: quiet)
-    try write(seeds: "[0, 1]")
-    let partial = try SweepRun.run(try SweepConfig.load(file.path), finishedOnly: true, progress: quiet)
+    _ = try SweepRun.run(try write(seeds: "[0]"), progress: quiet)
+    let partial = try SweepRun.run(try write(seeds: "[0, 1]"), finishedOnly: true, progress: quiet)
     XCTAssertTrue(partial.contains("(1 of 2 runs): nft/sparsity-0.8/tolerance-0.05/seed-1."), partial)
     XCTAssertFalse(FileManager.default.fileExists(atPath: output + "/nft/sparsity-0.8/tolerance-0.05/seed-1"))
     let summary = try JSONDecoder().decode([SweepRow].self, from: Data(contentsOf: URL(fileURLWithPath: output + "/sweep.json")))
