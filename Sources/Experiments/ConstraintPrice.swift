@@ -46,9 +46,9 @@ public struct ConstraintPrice: Codable, Sendable {
     }
     let searched = try denseOutcome(search.split)
     let unconstrained = Set(searched.dense.groupCounts.indices.filter { searched.dense.groupCounts[$0] < minGroupSize })
-    let (found, searchPredictions) = try FeasibleClassOffsets.find(for: sparse, on: search.split, groupIDs: searched.ids,
-                                                                   dense: searched.dense, unconstrained: unconstrained,
-                                                                   tolerance: tolerance)
+    let searchPredictions = try Evaluator.predict(sparse, on: search.split, keepLogits: true)
+    let found = try FeasibleClassOffsets.find(predictions: searchPredictions, on: search.split, groupIDs: searched.ids,
+                                              dense: searched.dense, unconstrained: unconstrained, tolerance: tolerance)
     var evaluations: [Evaluation] = []
     for (name, split) in [search] + others {
       let o = name == search.name ? searched : try denseOutcome(split)

@@ -4,18 +4,15 @@ import NN
 import Torch
 
 extension FeasibleClassOffsets {
-  /// Searches the offsets of `model` on `split`, evaluated as the reports evaluate it; returns them
-  /// with the model's predictions there (before the offsets).
-  static func find(for model: any Module, on split: GroupedSplit, groupIDs: Tensor, dense: SplitPerformance,
-                   unconstrained: Set<Int>, tolerance: Double, batchSize: Int = 256) throws
-    -> (offsets: FeasibleClassOffsets, predictions: SplitPredictions) {
-    let predictions = try Evaluator.predict(model, on: split, batchSize: batchSize, keepLogits: true)
+  /// Searches the offsets for a model's `predictions` on `split` (evaluated as the reports
+  /// evaluate it, with logits kept), so the pass that measured the model also feeds the search.
+  static func find(predictions: SplitPredictions, on split: GroupedSplit, groupIDs: Tensor, dense: SplitPerformance,
+                   unconstrained: Set<Int>, tolerance: Double) throws -> FeasibleClassOffsets {
     guard let z = predictions.logits else { throw ConfigError("class offsets: the evaluation kept no logits") }
-    let found = try search(logits: try z.to(.float64).contiguous().toArray(Double.self), classCount: z.size(1),
-                           targets: try split.targets.to(.int64).toArray(Int64.self).map(Int.init),
-                           memberships: try memberships(groupIDs: groupIDs), dense: dense,
-                           constrained: (0..<dense.numGroups).map { !unconstrained.contains($0) }, tolerance: tolerance)
-    return (found, predictions)
+    return try search(logits: try z.to(.float64).contiguous().toArray(Double.self), classCount: z.size(1),
+                      targets: try split.targets.to(.int64).toArray(Int64.self).map(Int.init),
+                      memberships: try memberships(groupIDs: groupIDs), dense: dense,
+                      constrained: (0..<dense.numGroups).map { !unconstrained.contains($0) }, tolerance: tolerance)
   }
 
   /// Each sample's group ids from int64 [N] (one group each) or [N, A] (separate groups).

@@ -177,8 +177,8 @@ public final class PruneRun {
         try masks.applyMasks()
       }
       let multipliers = try tuner.multipliers().map { try $0.to(.float64, device: .cpu).toArray(Double.self) }
-      func evaluate(_ name: String, _ split: GroupedSplit) throws -> DisparityMetrics {
-        let predictions = try Evaluator.predict(model, on: split, batchSize: config.evalBatchSize, group: group)
+      func evaluate(_ name: String, _ split: GroupedSplit, _ measured: SplitPredictions? = nil) throws -> DisparityMetrics {
+        let predictions = try measured ?? Evaluator.predict(model, on: split, batchSize: config.evalBatchSize, group: group)
         let sparse = try performance(predictions, groupIDs: groupIDs[name]!, numGroups: groups.numGroups)
         var metrics = try DisparityMetrics(dense: densePerformance[name]!, sparse: sparse, spec: groups, tolerance: config.tolerance,
                                            unconstrained: unconstrained)
@@ -194,8 +194,11 @@ public final class PruneRun {
       var withoutOffsets: [String: DisparityMetrics] = [:]
       var offsets: [Double]?
       if config.classOffsets && epoch == config.epochs - 1 {
-        for (name, split) in splits { withoutOffsets[name] = try evaluate(name, split) }
-        offsets = try applyClassOffsets(model, groupIDs: groupIDs["train"]!, dense: densePerformance["train"]!, unconstrained: unconstrained)
+        // One training-split pass (every rank runs all of it) gives the metrics and the offsets' logits.
+        let train = try Evaluator.predict(model, on: data.train, batchSize: config.evalBatchSize, keepLogits: true)
+        for (name, split) in splits { withoutOffsets[name] = try evaluate(name, split, name == "train" ? train : nil) }
+        offsets = try applyClassOffsets(model, predictions: train, groupIDs: groupIDs["train"]!, dense: densePerformance["train"]!,
+                                        unconstrained: unconstrained)
       }
       for (name, split) in splits {
         history.append(EpochMetrics(epoch: epoch, split: name, sparsity: sparsity, learningRate: optimizer.learningRate,
@@ -238,10 +241,10 @@ public final class PruneRun {
 
   /// `class_offsets`: finds per-class offsets that make every constrained group meet ψ_g ≤ ε on
   /// the training split and adds them to the classifier's bias; returns them.
-  func applyClassOffsets(_ model: any Module, groupIDs: Tensor, dense: SplitPerformance, unconstrained: Set<Int>) throws -> [Double] {
-    let (found, _) = try FeasibleClassOffsets.find(for: model, on: data.train, groupIDs: groupIDs, dense: dense,
-                                                   unconstrained: unconstrained, tolerance: config.tolerance,
-                                                   batchSize: config.evalBatchSize)
+  func applyClassOffsets(_ model: any Module, predictions: SplitPredictions, groupIDs: Tensor, dense: SplitPerformance,
+                         unconstrained: Set<Int>) throws -> [Double] {
+    let found = try FeasibleClassOffsets.find(predictions: predictions, on: data.train, groupIDs: groupIDs, dense: dense,
+                                              unconstrained: unconstrained, tolerance: config.tolerance)
     try ModelKind.shiftClassifierBias(of: model, by: found.offsets)
     progress.line(String(format: "class offsets: train accuracy %.2f%% → %.2f%%, every group within ε: %@ (offsets %@)",
                          100 * found.startAccuracy, 100 * found.accuracy, found.feasible ? "yes" : "no",
