@@ -97,6 +97,9 @@ public struct SweepRow: Codable, Sendable, Equatable {
   public var trainPsiPW: Stat
   public var trainMaxExcessGap: Stat
   public var testMaxExcessGap: Stat
+  /// Each seed's train max ψ_g, in the order of the sweep's `seeds`: a mean over seeds can hide
+  /// one seed that misses ε.
+  public var trainMaxExcessGapPerSeed: [Double]
   /// Fraction of seeds feasible on train (max ψ_g ≤ ε, and not fallen to near chance: `RunReport.feasibleOnTrain`).
   public var feasibleRate: Double
 
@@ -107,6 +110,7 @@ public struct SweepRow: Codable, Sendable, Equatable {
     case trainPsiPW = "train_psi_pw"
     case trainMaxExcessGap = "train_max_excess_gap"
     case testMaxExcessGap = "test_max_excess_gap"
+    case trainMaxExcessGapPerSeed = "train_max_excess_gap_per_seed"
     case feasibleRate = "feasible_rate"
   }
 
@@ -126,7 +130,8 @@ public struct SweepRow: Codable, Sendable, Equatable {
     trainAccuracy = Self.stat(values("train") { $0.accuracy })
     testAccuracy = Self.stat(values("test") { $0.accuracy })
     trainPsiPW = Self.stat(values("train") { $0.psiPW })
-    trainMaxExcessGap = Self.stat(values("train") { $0.maxExcessGap })
+    trainMaxExcessGapPerSeed = reports.compactMap { $0.splits["train"]?.maxExcessGap }
+    trainMaxExcessGap = Self.stat(trainMaxExcessGapPerSeed)
     testMaxExcessGap = Self.stat(values("test") { $0.maxExcessGap })
     feasibleRate = Double(reports.filter(\.feasibleOnTrain).count) / Double(reports.count)
   }
@@ -191,14 +196,19 @@ public enum SweepRun {
     func pct(_ s: SweepRow.Stat) -> String {
       String(format: "%.2f", 100 * s.mean) + (s.std.map { String(format: " ± %.2f", 100 * $0) } ?? "")
     }
+    func perSeed(_ r: SweepRow) -> String {
+      guard r.trainMaxExcessGapPerSeed.count > 1 else { return "" }
+      return " (" + r.trainMaxExcessGapPerSeed.map { String(format: "%.2f", 100 * $0) }.joined(separator: " / ") + ")"
+    }
     var out = ["# FairPrune sweep", "",
-               "Mean ± sample standard deviation over seeds, in percent; feasible: share of seeds with train max ψ_g ≤ ε whose train "
+               "Mean ± sample standard deviation over seeds, in percent (train max ψ_g: each seed's value in brackets, in the "
+                 + "order of the sweep's seeds); feasible: share of seeds with train max ψ_g ≤ ε whose train "
                  + "accuracy did not fall to near chance (less than a quarter of the dense model's margin over the majority class kept).", "",
                "| method | sparsity | ε | seeds | train acc | test acc | train Ψ_PW | train max ψ_g | test max ψ_g | feasible |",
                "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows {
       out.append("| \(r.method) | \(String(format: "%.1f", 100 * r.sparsity)) | \(String(format: "%.1f", 100 * r.tolerance)) | \(r.seeds) | "
-                 + "\(pct(r.trainAccuracy)) | \(pct(r.testAccuracy)) | \(pct(r.trainPsiPW)) | \(pct(r.trainMaxExcessGap)) | "
+                 + "\(pct(r.trainAccuracy)) | \(pct(r.testAccuracy)) | \(pct(r.trainPsiPW)) | \(pct(r.trainMaxExcessGap))\(perSeed(r)) | "
                  + "\(pct(r.testMaxExcessGap)) | \(String(format: "%.0f%%", 100 * r.feasibleRate)) |")
     }
     return out.joined(separator: "\n") + "\n"

@@ -78,7 +78,18 @@ final class SweepTests: XCTestCase {
       XCTAssertEqual(stat["mean"]!, (accuracies[0] + accuracies[1]) / 2, accuracy: 1e-12)
       XCTAssertEqual(stat["std"]!, abs(accuracies[0] - accuracies[1]) / 2.0.squareRoot(), accuracy: 1e-12)
     }
-    XCTAssertTrue(try String(contentsOfFile: output + "/sweep.md", encoding: .utf8).contains("| ceag | 80.0 | 5.0 | 2 |"))
+    // Each row lists its seeds' train max ψ_g in the sweep's seed order, and the table shows them after the mean.
+    let rows = try JSONDecoder().decode([SweepRow].self, from: Data(contentsOf: URL(fileURLWithPath: output + "/sweep.json")))
+    let ceag = try XCTUnwrap(rows.first { $0.method == "ceag" && $0.sparsity == 0.8 })
+    let gaps = try [0, 1].map { seed in
+      try XCTUnwrap(try RunReport.load(directory: URL(fileURLWithPath: "\(output)/ceag/sparsity-0.8/tolerance-0.05/seed-\(seed)"))
+        .splits["train"]).maxExcessGap
+    }
+    XCTAssertEqual(ceag.trainMaxExcessGapPerSeed.count, 2)
+    for (row, report) in zip(ceag.trainMaxExcessGapPerSeed, gaps) { XCTAssertEqual(row, report, accuracy: 1e-12) }
+    let markdown = try String(contentsOfFile: output + "/sweep.md", encoding: .utf8)
+    XCTAssertTrue(markdown.contains("| ceag | 80.0 | 5.0 | 2 |"), markdown)
+    XCTAssertTrue(markdown.contains(" (\(gaps.map { String(format: "%.2f", 100 * $0) }.joined(separator: " / "))) | "), markdown)
     let curve = try String(contentsOfFile: output + "/max_excess_gap.svg", encoding: .utf8)
     XCTAssertEqual(curve.components(separatedBy: "<polyline").count - 1, 2, "one curve per method")
 
