@@ -141,10 +141,12 @@ public final class PruneRun {
       optimizer.learningRate = lrSchedule.learningRate(epoch: epoch)
       let mitigate = config.mitigationWhilePruning || epoch >= config.lastPruningEpoch
       let batches = loader.batches(epoch: epoch)
+      let warmup = LinearWarmup(epochs: config.warmupEpochs, stepsPerEpoch: batches.batchCount)
       var lossSum = 0.0
       var i = 0
       while let next = try batches.next() {
         defer { i += 1 }
+        optimizer.learningRate = lrSchedule.learningRate(epoch: epoch) * warmup.factor(step: epoch * batches.batchCount + i)
         let b = try next.to(device: config.device)
         let record = try tuner.step(inputs: b.inputs, targets: b.targets, attributes: b.attributes, mitigate: mitigate)
         lossSum += record.loss * Double(record.count)

@@ -139,6 +139,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public var nesterov = false
   /// LR ×0.1 at these fractions of the total epochs.
   public var milestones: [Double] = [0.6, 0.8, 0.9]
+  /// Linear learning-rate warm-up over this many epochs (fractions allowed) from the run's first
+  /// step (`LinearWarmup`); 0, the reference code's behaviour, starts at the full rate.
+  public var warmupEpochs = 0.0
   /// L2 coefficient written into the objective (wd/2·‖θ‖²), not into the optimizer.
   public var weightDecay = 1e-4
   public var weightDecayScope: WeightDecayScope = .all
@@ -239,7 +242,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
                                      ("dual_momentum", dualMomentum), ("nupi_kp", nupiKp), ("nupi_nu", nupiNu),
                                      ("penalty_coefficient", penaltyCoefficient), ("bifp_lambda", bifpLambda),
                                      ("bifp_score_learning_rate", bifpScoreLearningRate), ("bifp_temperature", bifpTemperature),
-                                     ("bifp_implicit_gradient", bifpImplicitGradient), ("schedule_keep", scheduleKeep)] + milestones.map { ("milestones", $0) }
+                                     ("bifp_implicit_gradient", bifpImplicitGradient), ("schedule_keep", scheduleKeep), ("warmup_epochs", warmupEpochs)] + milestones.map { ("milestones", $0) }
     for (name, value) in reals where !value.isFinite { try fail(name, value, "must be a finite number") }
     if !(0..<1).contains(sparsity) { try fail("sparsity", sparsity, "must be in [0, 1)") }
     if epochs < 1 { try fail("epochs", epochs, "must be at least 1") }
@@ -269,6 +272,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
     if pruningFrequency < 1 { try fail("pruning_frequency", pruningFrequency, "must be at least 1") }
     if !(scheduleKeep > 0 && scheduleKeep < 1) { try fail("schedule_keep", scheduleKeep, "must be in (0, 1)") }
+    if !(0...Double(epochs)).contains(warmupEpochs) { try fail("warmup_epochs", warmupEpochs, "must be in [0, epochs = \(epochs)]") }
     if bifpLambda < 0 { try fail("bifp_lambda", bifpLambda, "must be >= 0") }
     if !(bifpScoreLearningRate > 0) { try fail("bifp_score_learning_rate", bifpScoreLearningRate, "must be positive") }
     if !(bifpTemperature > 0) { try fail("bifp_temperature", bifpTemperature, "must be positive") }
@@ -318,6 +322,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case stratifiedBatches = "stratified_batches"
     case sparsitySchedule = "sparsity_schedule"
     case scheduleKeep = "schedule_keep"
+    case warmupEpochs = "warmup_epochs"
     case pruningFrequency = "pruning_frequency"
     case structuredBudget = "structured_budget"
     case structuredAllocation = "structured_allocation"

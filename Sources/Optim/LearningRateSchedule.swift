@@ -46,3 +46,22 @@ public struct CosineSchedule: LearningRateSchedule {
     minRate + (baseRate - minRate) * (1 + Foundation.cos(Double.pi * Double(epoch) / Double(totalEpochs))) / 2
   }
 }
+
+/// Linear learning-rate warm-up (Goyal et al., 2017): step s (0-based, counted over the whole run)
+/// uses `min(1, (s + 1) / steps)` of the scheduled rate. Fine-tuning with SGD and momentum from a
+/// model trained by another optimizer can leave its minimum within a few full-rate steps; ramping
+/// the rate lets it settle first. A pure function of the step, so a resumed run gets the same rates.
+public struct LinearWarmup: Sendable, Equatable {
+  /// Steps to reach the full rate; 0 means no warm-up.
+  public let steps: Int
+
+  /// `epochs` (fractions allowed) of `stepsPerEpoch` steps each, rounded up to whole steps.
+  public init(epochs: Double, stepsPerEpoch: Int) {
+    steps = epochs > 0 ? Int((epochs * Double(stepsPerEpoch)).rounded(.up)) : 0
+  }
+
+  /// The fraction of the scheduled rate used at global step `step`.
+  public func factor(step: Int) -> Double {
+    steps > 0 ? min(1, Double(step + 1) / Double(steps)) : 1
+  }
+}

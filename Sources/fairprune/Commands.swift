@@ -215,6 +215,8 @@ struct Prune: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Nesterov momentum (\(defaults.nesterov)).") var nesterov: Bool?
   @Option(help: "Learning rate ×0.1 at these fractions of the epochs, comma-separated (\(defaults.milestones.map { "\($0)" }.joined(separator: ","))).")
   var milestones: String?
+  @Option(help: "Linear learning-rate warm-up over this many epochs from the first step, fractions allowed (\(defaults.warmupEpochs)).")
+  var warmupEpochs: Double?
   @Option(help: "Training batch size (\(defaults.batchSize)).") var batchSize: Int?
   @Option(help: "Evaluation batch size (\(defaults.evalBatchSize)).") var evalBatchSize: Int?
   @Flag(inversion: .prefixedNo, help: "Equalized loss constrains |L_g − L| rather than L_g − L (\(defaults.equalizedLossAbsolute)).")
@@ -285,6 +287,7 @@ struct Prune: ParsableCommand {
       let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
       return values.allSatisfy { $0 != nil } ? values.compactMap { $0 } : text
     }
+    o[.warmupEpochs] = warmupEpochs
     o[.batchSize] = batchSize
     o[.evalBatchSize] = evalBatchSize
     o[.equalizedLossAbsolute] = equalizedLossAbsolute

@@ -103,7 +103,8 @@ final class ArgumentParsingTests: XCTestCase {
       "--mitigation-while-pruning", "--group-attribute", "race", "--group-mode", "separate", "--epoch-selection", "best-accuracy",
       "--bn-recalibration-batches", "7", "--fairgrape-scoring-batches", "5", "--bifp-lambda", "2",
       "--bifp-score-learning-rate", "0.1", "--bifp-temperature", "0.5", "--bifp-implicit-gradient", "0.0001",
-      "--bifp-final-fine-tune", "--sparsity-schedule", "geometric", "--schedule-keep", "0.9", "--stratified-batches", "--pruning-frequency", "4",
+      "--bifp-final-fine-tune", "--sparsity-schedule", "geometric", "--schedule-keep", "0.9",
+      "--warmup-epochs", "0.5", "--stratified-batches", "--pruning-frequency", "4",
       "--structured-budget", "channels", "--structured-allocation", "global", "--no-structured-residual-streams", "--replica-check-steps", "5",
       "--sync-batchnorm", "--device", "cuda"])
     XCTAssertEqual(Set(prune.overrides.keys), Set(RunConfig.CodingKeys.allCases))
@@ -123,6 +124,7 @@ final class ArgumentParsingTests: XCTestCase {
     XCTAssertTrue(c.syncBatchNorm)
     XCTAssertTrue(c.evaluationModeEstimates)
     XCTAssertTrue(c.classOffsets)
+    XCTAssertEqual(c.warmupEpochs, 0.5)
     XCTAssertEqual(c.device, .cuda(0))
     // The library builds the method with these settings.
     let options = c.groupConstraintOptions
@@ -164,6 +166,8 @@ final class ArgumentParsingTests: XCTestCase {
     assertRefused(["prune", "--dense", "d", "--output", "r", "--penalty-coefficient", "0"], "penalty_coefficient = 0.0: must be positive")
     assertRefused(["prune", "--dense", "d", "--output", "r", "--epochs", "2", "--last-pruning-epoch", "2"],
                   "last_pruning_epoch = 2: must be in 0..<epochs (2)")
+    assertRefused(["prune", "--dense", "d", "--output", "r", "--epochs", "4", "--last-pruning-epoch", "1", "--warmup-epochs", "5"],
+                  "warmup_epochs = 5.0: must be in [0, epochs = 4]")
     assertRefused(["prune", "--dense", "d", "--output", "r", "--config", "/nonexistent/run.yaml"], "/nonexistent/run.yaml")
     assertRefused(["evaluate"], "Missing expected argument '--model-file <model-file>'")
     assertRefused(["report"], "Missing expected argument '<runs> ...'")

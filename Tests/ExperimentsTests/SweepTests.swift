@@ -119,6 +119,25 @@ final class SweepTests: XCTestCase {
     XCTAssertTrue(markdown.contains("| nft + class offsets | 80.0 | 5.0 | 2 |"), markdown)
   }
 
+  /// `warmup_epochs: 2` over 200 rows in batches of 32 (7 steps an epoch): the rate ramps over 14
+  /// steps, so epoch 1's last step runs at 7/14 of the rate and epoch 2's at the full rate
+  /// (metrics.jsonl records the rate of each epoch's last step; no milestones here).
+  func testWarmupRampsTheLearningRateOverItsSteps() throws {
+    let fixture = try makeTabularSweep(prefix: "fairprune-sweep-warmup")
+    let run = "{epochs: 3, last_pruning_epoch: 1, batch_size: 32, threads: 1, learning_rate: 0.1, milestones: [], warmup_epochs: 2}"
+    let sweep = try fixture.write(run: run,
+                                  methods: "[nft]", seeds: "[0]", sparsities: "[0.5]")
+    _ = try SweepRun.run(sweep, progress: ProgressReporter(enabled: false))
+    let metrics = try String(contentsOfFile: fixture.output + "/nft/sparsity-0.5/tolerance-0.05/seed-0/metrics.jsonl", encoding: .utf8)
+    var rates: [Int: Double] = [:]
+    for line in metrics.split(separator: "\n") {
+      let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      rates[try XCTUnwrap(object["epoch"] as? Int)] = try XCTUnwrap(object["learning_rate"] as? Double)
+    }
+    XCTAssertEqual(try XCTUnwrap(rates[0]), 0.1 * 7 / 14, accuracy: 1e-15)
+    XCTAssertEqual(try XCTUnwrap(rates[1]), 0.1, accuracy: 1e-15)
+  }
+
   /// `--finished-only` starts nothing: it summarizes the finished runs and names the others.
   func testFinishedOnlySummarizesWhatIsDoneAndStartsNothing() throws {
     let fixture = try makeTabularSweep(prefix: "fairprune-sweep-finished")

@@ -152,6 +152,18 @@ final class OptimizerTests: XCTestCase {
     XCTAssertEqual(ConstantSchedule(0.3).learningRate(epoch: 99), 0.3)
   }
 
+  /// Half an epoch of 5 steps rounds up to 3 warm-up steps: 1/3, 2/3, then the full rate.
+  func testLinearWarmup() {
+    let warmup = LinearWarmup(epochs: 0.5, stepsPerEpoch: 5)
+    XCTAssertEqual(warmup.steps, 3)
+    XCTAssertEqual(warmup.factor(step: 0), 1.0 / 3, accuracy: 1e-15)
+    XCTAssertEqual(warmup.factor(step: 1), 2.0 / 3, accuracy: 1e-15)
+    XCTAssertEqual(warmup.factor(step: 2), 1)
+    XCTAssertEqual(warmup.factor(step: 40), 1)
+    XCTAssertEqual(LinearWarmup(epochs: 0, stepsPerEpoch: 5).factor(step: 0), 1, "no warm-up")
+    XCTAssertEqual(LinearWarmup(epochs: 2, stepsPerEpoch: 4).factor(step: 3), 0.5)
+  }
+
   func assertArray(_ t: Tensor, _ expected: [Double], tol: Double = 1e-12, file: StaticString = #filePath, line: UInt = #line) throws {
     let a = try t.toArray(Double.self)
     XCTAssertEqual(a.count, expected.count, file: file, line: line)
