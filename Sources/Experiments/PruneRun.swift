@@ -138,7 +138,8 @@ public final class PruneRun {
     for epoch in startEpoch..<config.epochs {
       if epoch <= config.lastPruningEpoch { _ = try masks.prune(epoch: epoch, schedule: schedule, using: pruner) }
       try tuner.beginEpoch(epoch, targetSparsity: schedule.sparsity(atEpoch: min(epoch, config.lastPruningEpoch)))
-      optimizer.learningRate = lrSchedule.learningRate(epoch: epoch)
+      let epochRate = lrSchedule.learningRate(epoch: epoch)
+      optimizer.learningRate = epochRate
       let mitigate = config.mitigationWhilePruning || epoch >= config.lastPruningEpoch
       let batches = loader.batches(epoch: epoch)
       let warmup = LinearWarmup(epochs: config.warmupEpochs, stepsPerEpoch: batches.batchCount)
@@ -146,7 +147,7 @@ public final class PruneRun {
       var i = 0
       while let next = try batches.next() {
         defer { i += 1 }
-        optimizer.learningRate = lrSchedule.learningRate(epoch: epoch) * warmup.factor(step: epoch * batches.batchCount + i)
+        optimizer.learningRate = epochRate * warmup.factor(step: epoch * batches.batchCount + i)
         let b = try next.to(device: config.device)
         let record = try tuner.step(inputs: b.inputs, targets: b.targets, attributes: b.attributes, mitigate: mitigate)
         lossSum += record.loss * Double(record.count)

@@ -198,7 +198,7 @@ public enum SweepRun {
     }
     func perSeed(_ r: SweepRow) -> String {
       guard r.trainMaxExcessGapPerSeed.count > 1 else { return "" }
-      return " (" + r.trainMaxExcessGapPerSeed.map { String(format: "%.2f", 100 * $0) }.joined(separator: " / ") + ")"
+      return " (" + r.trainMaxExcessGapPerSeed.map { ReportMarkdown.pct($0) }.joined(separator: " / ") + ")"
     }
     var out = ["# FairPrune sweep", "",
                "Mean ± sample standard deviation over seeds, in percent (train max ψ_g: each seed's value in brackets, in the "
